@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Raised when the environment does not satisfy a process's config schema; names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses `env` with a process's schema, once, at start-up. Every app calls this in its composition
+ * root; nothing else reads `process.env`.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  // Empty strings mean "unset" for every variable: `FOO= pnpm dev` should act like no FOO at all.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const value = cleaned[String(issue.path[0])];
+      const shown = value === undefined ? 'unset' : `got ${JSON.stringify(redactValue(name, value))}`;
+      return `${name}: ${issue.message} (${shown})`;
+    }),
+  );
+}
+
+function redactValue(name: string, value: string): string {
+  return /KEY|SECRET|PASSWORD|TOKEN/i.test(name) ? '[redacted]' : value;
+}
+
+/** Comma-separated list → trimmed, non-empty items. */
+export const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
+
+export const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+
+export const port = z.coerce.number().int().min(0).max(65535);
+
+/** Durations like `500ms`, `5s`, `5m`, `2h`, `1d` (or bare milliseconds) → milliseconds. */
+export const duration = z.string().transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration like 500ms, 30s, 5m, 2h or 1d' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!);
+}
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Shared fragments; each process composes its own schema from these. */
+export const redisEnv = {
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix. For Redis Cluster use a hash tag, e.g. `{foley}`. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - { } only')
+    .default('foley'),
+};
+
+export const s3Env = {
+  S3_BUCKET: z.string().min(3),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  /** How long presigned output URLs stay valid. */
+  S3_PRESIGN_TTL: duration.default(3_600_000),
+};
+
+export const falEnv = {
+  FAL_KEY: z.string().min(1, 'is required (your fal.ai API key; any value for the emulator)'),
+  /** When set, every fal request to https://HOST/PATH goes to FAL_BASE_URL/HOST/PATH (the emulator). */
+  FAL_BASE_URL: z.string().url().optional(),
+};
