@@ -32,6 +32,7 @@ export const FAILURE_CODES = [
   'model_error',
   'fal_unavailable',
   'fal_auth_error',
+  'submit_outcome_unknown',
   'storage_error',
   'timeout',
   'canceled',

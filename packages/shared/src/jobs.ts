@@ -41,6 +41,8 @@ export const dubJobDataSchema = z.object({
   fal_request_id: z.string().optional(),
   /** Set while a submit is in flight, so a crash between POST and save is detected on resume. */
   fal_submit_started_at: z.string().optional(),
+  /** When the request was submitted: the fal deadline is counted from here, across restarts. */
+  fal_submitted_at: z.string().optional(),
   error: jobErrorSchema.optional(),
 });
 export type DubJobData = z.infer<typeof dubJobDataSchema>;

@@ -13,6 +13,8 @@ export function foleyKeys(prefix: string) {
     canceledJob: (jobId: string) => `${p}:canceled:${jobId}`,
     /** Idempotency-Key record: the request hash and the job it created. */
     idempotency: (tenant: string, key: string) => `${p}:idem:${tenant}:${key}`,
+    /** ZSET of jobs holding a fal slot, scored by lease expiry (ms): Foley's global fal concurrency limit. */
+    falSlots: () => `${p}:fal-slots`,
     /** Pub/sub channel that wakes a waiting job (fal webhook arrived, cancel requested). */
     jobEvents: (jobId: string) => `${p}:job-events:${jobId}`,
   };

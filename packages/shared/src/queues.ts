@@ -17,3 +17,17 @@ export const JOB_RETENTION = {
   completedSeconds: 7 * 24 * 3600,
   failedSeconds: 30 * 24 * 3600,
 } as const;
+
+/** BullMQ backoff type whose delays the worker computes (exponential with jitter, honouring Retry-After). */
+export const FOLEY_BACKOFF = 'foley';
+
+/** Options for every `dubbing` job, whoever adds it (single jobs, batches). */
+export function dubJobOptions(jobId: string, attempts: number) {
+  return {
+    jobId,
+    attempts,
+    backoff: { type: FOLEY_BACKOFF, delay: 5_000 },
+    removeOnComplete: { age: JOB_RETENTION.completedSeconds },
+    removeOnFail: { age: JOB_RETENTION.failedSeconds },
+  };
+}

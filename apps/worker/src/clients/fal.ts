@@ -1,0 +1,81 @@
+import type { FalClient } from '@fal-ai/client';
+import { PipelineError } from '@foley/shared/errors';
+import { createFoleyFalClient } from '@foley/shared/fal-client';
+import { MODEL_ENDPOINT, type ModelInput, type ModelOutput, modelOutputSchema } from '@foley/shared/model';
+import { classifyFalError } from './fal-errors';
+import { singleShotSubmitFetch } from './fal-submit-fetch';
+
+export type FalQueueStatus =
+  | { status: 'IN_QUEUE'; queuePosition: number | undefined }
+  | { status: 'IN_PROGRESS' }
+  | { status: 'COMPLETED' };
+
+/** What the dubbing processor needs from fal. Every method throws only PipelineError. */
+export interface FalGateway {
+  /** Exactly one HTTP attempt; see fal-submit-fetch.ts. Returns fal's request id. */
+  submit(input: ModelInput, opts?: { webhookUrl?: string }): Promise<string>;
+  status(requestId: string): Promise<FalQueueStatus>;
+  result(requestId: string): Promise<ModelOutput>;
+  /** Asks fal to cancel; a request that already finished or is unknown is not an error. */
+  cancel(requestId: string): Promise<void>;
+}
+
+export function createFalGateway(opts: { falKey: string; baseUrl?: string | undefined }): FalGateway {
+  const client = createFoleyFalClient(opts);
+  // A separate client for submits: its fetch makes each submit a single attempt.
+  const submitClient: FalClient = createFoleyFalClient({ ...opts, fetch: singleShotSubmitFetch() });
+
+  return {
+    async submit(input, { webhookUrl } = {}) {
+      try {
+        const queued = await submitClient.queue.submit(MODEL_ENDPOINT, {
+          input,
+          ...(webhookUrl ? { webhookUrl } : {}),
+        });
+        if (!queued.request_id)
+          throw new PipelineError('fal_unavailable', 'fal answered a submit without request_id');
+        return queued.request_id;
+      } catch (error) {
+        throw classifyFalError(error, 'submit');
+      }
+    },
+
+    async status(requestId) {
+      try {
+        const s = await client.queue.status(MODEL_ENDPOINT, { requestId, logs: false });
+        if (s.status === 'IN_QUEUE') return { status: 'IN_QUEUE', queuePosition: s.queue_position };
+        if (s.status === 'IN_PROGRESS') return { status: 'IN_PROGRESS' };
+        if (s.status === 'COMPLETED') return { status: 'COMPLETED' };
+        throw new PipelineError('fal_unavailable', `fal answered an unknown status ${JSON.stringify(s)}`, {
+          retryable: true,
+        });
+      } catch (error) {
+        throw classifyFalError(error, 'status');
+      }
+    },
+
+    async result(requestId) {
+      let data: unknown;
+      try {
+        data = (await client.queue.result(MODEL_ENDPOINT, { requestId })).data;
+      } catch (error) {
+        throw classifyFalError(error, 'result');
+      }
+      const parsed = modelOutputSchema.safeParse(data);
+      if (!parsed.success) {
+        throw new PipelineError('model_error', `fal returned an unexpected result: ${parsed.error.message}`);
+      }
+      return parsed.data;
+    },
+
+    async cancel(requestId) {
+      try {
+        await client.queue.cancel(MODEL_ENDPOINT, { requestId });
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 400 || status === 404) return; // ALREADY_COMPLETED / NOT_FOUND
+        throw classifyFalError(error, 'cancel');
+      }
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Wakes a job that is waiting on fal when something happens to it elsewhere: the API asked to cancel it,
+ * or fal's webhook reported it done. One subscriber connection per worker process; channels are
+ * subscribed while at least one waiter needs them.
+ */
+export interface JobSignals {
+  /** Resolves with the signal's type, or undefined after `ms` or when `abort` fires. */
+  wait(jobId: string, ms: number, abort?: AbortSignal): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+export function createJobSignals(subscriber: Redis, channelOf: (jobId: string) => string): JobSignals {
+  const waiters = new Map<string, Set<(type: string | undefined) => void>>();
+
+  subscriber.on('message', (channel: string, message: string) => {
+    const set = waiters.get(channel);
+    if (!set) return;
+    const type = parseType(message);
+    for (const wake of [...set]) wake(type);
+  });
+
+  return {
+    wait(jobId, ms, abort) {
+      const channel = channelOf(jobId);
+      return new Promise((resolve) => {
+        let set = waiters.get(channel);
+        if (!set) {
+          set = new Set();
+          waiters.set(channel, set);
+          subscriber.subscribe(channel).catch(() => {});
+        }
+        const done = (type: string | undefined) => {
+          clearTimeout(timer);
+          abort?.removeEventListener('abort', onAbort);
+          set.delete(done);
+          if (set.size === 0) {
+            waiters.delete(channel);
+            subscriber.unsubscribe(channel).catch(() => {});
+          }
+          resolve(type);
+        };
+        const onAbort = () => done(undefined);
+        const timer = setTimeout(() => done(undefined), Math.max(0, ms));
+        abort?.addEventListener('abort', onAbort, { once: true });
+        set.add(done);
+        if (abort?.aborted) done(undefined);
+      });
+    },
+    async close() {
+      for (const set of waiters.values()) for (const wake of [...set]) wake(undefined);
+      await subscriber.quit().catch(() => {});
+    },
+  };
+}
+
+function parseType(message: string): string {
+  try {
+    const type = (JSON.parse(message) as { type?: unknown }).type;
+    return typeof type === 'string' ? type : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Control-flow signals from a processor to its BullMQ adapter. Neither is a failure: neither uses up an
+ * attempt.
+ */
+
+/** Not now: all fal slots are taken. The job goes back to the queue and runs again after `delayMs`. */
+export class JobDeferred extends Error {
+  constructor(readonly delayMs: number) {
+    super(`deferred for ${delayMs} ms`);
+    this.name = 'JobDeferred';
+  }
+}
+
+/** The worker is shutting down while the job waits on fal: hand it back; any worker resumes its request. */
+export class JobReleased extends Error {
+  constructor() {
+    super('released on shutdown');
+    this.name = 'JobReleased';
+  }
+}
+
+export const isControlSignal = (e: unknown): e is JobDeferred | JobReleased =>
+  e instanceof JobDeferred || e instanceof JobReleased;
