@@ -1,0 +1,153 @@
+/**
+ * `pnpm dev`: the whole offline stack in the foreground — local S3 server, fal emulator, API, worker —
+ * each its own process, output prefixed by name. A crashed worker is restarted (with backoff); Ctrl-C
+ * stops everything.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { devEnv } from './dev-env';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = `${root}node_modules/.bin/tsx`;
+const env = devEnv(process.env);
+
+interface Part {
+  name: string;
+  entry: string;
+  color: number;
+  restart: boolean;
+  port?: string;
+}
+const parts: Part[] = [
+  { name: 's3', entry: 'scripts/local-s3.ts', color: 35, restart: false, port: env.LOCAL_S3_PORT },
+  { name: 'fal-emulator', entry: 'apps/fal-emulator/src/main.ts', color: 36, restart: false, port: env.FAL_EMULATOR_PORT },
+  { name: 'api', entry: 'apps/api/src/main.ts', color: 32, restart: false, port: env.PORT },
+  { name: 'worker', entry: 'apps/worker/src/main.ts', color: 33, restart: true },
+];
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+async function main() {
+  if (!(await redisAnswers(env.REDIS_URL!))) {
+    console.error(
+      `Redis does not answer at ${env.REDIS_URL}.\n` +
+        'Start one, e.g.: redis-server --port 6379 --save "" --appendonly no --daemonize yes\n' +
+        '  (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis; or: docker run -p 6379:6379 redis:7)\n' +
+        'or point REDIS_URL at yours.',
+    );
+    process.exit(1);
+  }
+  for (const part of parts) {
+    start(part, 0);
+    if (part.port) await waitForPort(Number(part.port), part.name);
+  }
+  const api = `http://127.0.0.1:${env.PORT}`;
+  const key = env.API_KEYS!.split(',')[0]!.split(':').pop();
+  console.log(
+    [
+      '',
+      'Foley is running (offline):',
+      `  API            ${api}        (docs ${api}/docs, dashboard ${api}/admin/queues as ${env.ADMIN_USER})`,
+      `  fal emulator   ${env.FAL_BASE_URL || '(real fal.ai)'}`,
+      `  S3 (local)     ${env.S3_ENDPOINT}  bucket ${env.S3_BUCKET}`,
+      `  worker         metrics http://127.0.0.1:${env.METRICS_PORT}/metrics`,
+      `  Redis          ${env.REDIS_URL}  prefix ${env.QUEUE_PREFIX}`,
+      `  API key        ${key}`,
+      '',
+      'Try it:',
+      `  curl -s -X POST ${api}/v1/jobs -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \\`,
+      `    -d '{"video_url":"http://127.0.0.1:${env.FAL_EMULATOR_PORT}/_emulator/samples/sample.mp4"}'`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+function start(part: Part, restarts: number) {
+  const child = spawn(tsx, [part.entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.set(part.name, child);
+  const prefix = `\x1b[${part.color}m${part.name.padEnd(12)}\x1b[0m │ `;
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
+    });
+  }
+  child.on('exit', (code, signal) => {
+    children.delete(part.name);
+    if (stopping) return;
+    console.error(`${prefix}exited (${signal ?? `code ${code}`})`);
+    if (part.restart && restarts < 5) {
+      const delay = 1000 * 2 ** restarts;
+      console.error(`${prefix}restarting in ${delay / 1000} s`);
+      setTimeout(() => start(part, restarts + 1), delay);
+    } else if (part.restart) {
+      console.error(`${prefix}gave up after 5 restarts; start one by hand: pnpm --filter ./apps/worker start`);
+    } else {
+      console.error(`${prefix}is needed by the stack; stopping.`);
+      void stop(1);
+    }
+  });
+}
+
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  const exits = [...children.values()].map((c) => new Promise((resolve) => c.once('exit', resolve)));
+  for (const child of children.values()) child.kill('SIGTERM');
+  const timeout = setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+  }, 15_000);
+  await Promise.all(exits);
+  clearTimeout(timeout);
+  process.exit(code);
+}
+
+function redisAnswers(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
+    socket.setTimeout(1500);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    for (const ev of ['error', 'timeout'] as const) {
+      socket.once(ev, () => {
+        socket.destroy();
+        resolve(false);
+      });
+    }
+  });
+}
+
+async function waitForPort(port: number, name: string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !stopping) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!stopping) {
+    console.error(`${name} did not start listening on port ${port} within 60 s`);
+    await stop(1);
+  }
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+await main();
