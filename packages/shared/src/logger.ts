@@ -28,7 +28,10 @@ export function createLogger(opts: { name: string; level?: string; pretty?: bool
     base: { service: opts.name },
   };
   if (opts.pretty) {
-    options.transport = { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service' } };
+    options.transport = {
+      target: 'pino-pretty',
+      options: { colorize: true, ignore: 'pid,hostname,service' },
+    };
   }
   return pino(options);
 }
