@@ -114,11 +114,14 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
         uploads.set(key, Buffer.concat(chunks).toString());
         return { size: Buffer.concat(chunks).length, sha256: 'sha' };
       },
-      async putText() {
-        return { size: 0, sha256: '' };
+      async putText(key, text) {
+        uploads.set(key, text);
       },
       async presignGet(key) {
         return `https://s3/${key}`;
+      },
+      async presignPut(key) {
+        return `https://s3/${key}?put`;
       },
       async ping() {},
     },

@@ -1,0 +1,32 @@
+import type { Logger } from '@foley/shared/logger';
+import express, { type Router } from 'express';
+import type { Redis } from 'ioredis';
+import { type ApiKey, requireApiKey } from './middleware/auth';
+import { errorHandler, notFoundRoute, requireRedis } from './middleware/errors';
+import { requestContext } from './middleware/request-context';
+
+/**
+ * The Express app: public routes (health, docs, metrics, dashboard) first, then everything under /v1
+ * behind the API key. Routers are built by the composition root and passed in.
+ */
+export function createApp(deps: {
+  logger: Logger;
+  redis: Redis;
+  apiKeys: ApiKey[];
+  /** Unauthenticated routes: health, OpenAPI, metrics, inbound fal webhook, the dashboard (own auth). */
+  publicRouters: Router[];
+  /** Routes under /v1 that need an API key. */
+  apiRouters: Router[];
+}) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+  app.use(...requestContext(deps.logger));
+  for (const router of deps.publicRouters) app.use(router);
+  app.use('/v1', requireApiKey(deps.apiKeys), requireRedis(deps.redis));
+  for (const router of deps.apiRouters) app.use(router);
+  app.use(notFoundRoute);
+  app.use(errorHandler({ redis: deps.redis }));
+  return app;
+}

@@ -1,0 +1,86 @@
+import { ApiError } from '@foley/shared/errors';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** Maps every error to `{error: {code, message, details?, request_id}}`; a 500 only for real bugs. */
+export function errorHandler(opts: { redis: Redis }): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const requestId = res.locals.requestId as string | undefined;
+    const apiError = toApiError(err, opts.redis);
+    if (apiError.status >= 500 && apiError.status !== 503) req.log?.error({ err }, 'request failed');
+    else if (apiError.status === 503) req.log?.warn({ err: String(err?.message ?? err) }, 'unavailable');
+    if (apiError.status === 503) res.set('Retry-After', '5');
+    res.status(apiError.status).json({
+      error: {
+        code: apiError.code,
+        message: apiError.message,
+        ...(apiError.details ? { details: apiError.details } : {}),
+        ...(requestId ? { request_id: requestId } : {}),
+      },
+    });
+  };
+}
+
+function toApiError(err: unknown, redis: Redis): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as BodyParserError & Error;
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, 'invalid_json', `the body is not valid JSON: ${e.message}`);
+    case 'entity.too.large':
+      return new ApiError(413, 'body_too_large', `the body exceeds the limit of ${e.limit} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported_encoding', e.message);
+    case 'request.aborted':
+      return new ApiError(400, 'request_aborted', 'the client aborted the request');
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new ApiError(e.status, 'bad_request', e.message);
+  }
+  if (redis.status !== 'ready' || isRedisConnectionError(e)) {
+    return new ApiError(503, 'service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
+  }
+  return new ApiError(500, 'internal_error', 'internal error');
+}
+
+const isRedisConnectionError = (e: Error | undefined) =>
+  !!e?.message &&
+  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ETIMEDOUT|Command timed out|max retries/i.test(
+    e.message,
+  );
+
+/** Answers 503 at once while Redis is down instead of letting requests queue up behind it. */
+export function requireRedis(redis: Redis): RequestHandler {
+  return (_req, _res, next) => {
+    if (redis.status !== 'ready') {
+      throw new ApiError(503, 'service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
+    }
+    next();
+  };
+}
+
+export const notFoundRoute: RequestHandler = (req) => {
+  throw new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`);
+};
+
+/** JSON routes take JSON only: anything else is 415, named. */
+export function requireJson(): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is('application/json')) {
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`,
+      );
+    }
+    next();
+  };
+}

@@ -1,0 +1,14 @@
+import type { JobView } from './job-view';
+
+/**
+ * Called once when a job reaches a final state (completed, failed, canceled) — by the worker, or by the
+ * API when it cancels a queued job. Webhook events and batch counters hang off this seam.
+ */
+export type OnJobFinished = (view: JobView) => Promise<void>;
+
+export function composeOnJobFinished(...hooks: Array<OnJobFinished | undefined>): OnJobFinished {
+  const active = hooks.filter((h): h is OnJobFinished => h !== undefined);
+  return async (view) => {
+    for (const hook of active) await hook(view);
+  };
+}

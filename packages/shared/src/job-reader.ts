@@ -1,0 +1,65 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DubJobData, DubJobResult } from './jobs';
+import { type JobSnapshot, type JobView, type QueueState, toJobView } from './job-view';
+import type { FoleyKeys } from './keys';
+import type { ObjectStore } from './object-store';
+
+/** A job canceled while queued is removed from BullMQ; this record keeps what GET shows afterwards. */
+export interface CanceledJobRecord {
+  data: DubJobData;
+  attemptsMade: number;
+  finishedOn: number;
+}
+
+/**
+ * Reads jobs as clients see them, for the API (GET) and the worker (webhook bodies): BullMQ first, then
+ * the canceled-job record. Output URLs are presigned on every read, so they are always fresh.
+ */
+export function createJobReader(deps: {
+  queue: Queue<DubJobData, DubJobResult>;
+  redis: Redis;
+  keys: FoleyKeys;
+  store: Pick<ObjectStore, 'presignGet'>;
+}) {
+  async function snapshot(id: string): Promise<JobSnapshot | undefined> {
+    const job = await deps.queue.getJob(id);
+    if (job) {
+      const [state, cancelFlag] = await Promise.all([
+        job.getState() as Promise<QueueState>,
+        deps.redis.exists(deps.keys.cancelRequested(id)),
+      ]);
+      return {
+        data: job.data,
+        state,
+        progress: job.progress,
+        attemptsMade: job.attemptsMade,
+        processedOn: job.processedOn,
+        finishedOn: job.finishedOn,
+        returnvalue: job.returnvalue,
+        failedReason: job.failedReason,
+        cancelRequested: cancelFlag === 1,
+      };
+    }
+    const record = await deps.redis.get(deps.keys.canceledJob(id));
+    if (!record) return undefined;
+    const canceled = JSON.parse(record) as CanceledJobRecord;
+    return { ...canceled, state: 'failed', progress: undefined };
+  }
+
+  async function view(id: string): Promise<JobView | undefined> {
+    const s = await snapshot(id);
+    if (!s) return undefined;
+    const result = s.state === 'completed' ? s.returnvalue : undefined;
+    const urls = result
+      ? {
+          video: await deps.store.presignGet(result.video.key, { fileName: result.video.file_name }),
+          audio: await deps.store.presignGet(result.audio.key, { fileName: result.audio.file_name }),
+        }
+      : undefined;
+    return toJobView(s, urls);
+  }
+
+  return { snapshot, view };
+}
+export type JobReader = ReturnType<typeof createJobReader>;
