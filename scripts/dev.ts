@@ -4,6 +4,7 @@
  * stops everything.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { devEnv } from './dev-env';
@@ -30,10 +31,10 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 async function main() {
-  if (!(await redisAnswers(env.REDIS_URL!))) {
+  if (!(await redisAnswers(env.REDIS_URL!)) && !(await startLocalRedis(env.REDIS_URL!))) {
     console.error(
       `Redis does not answer at ${env.REDIS_URL}.\n` +
-        'Start one, e.g.: redis-server --port 6379 --save "" --appendonly no --daemonize yes\n' +
+        'Start one, e.g.: redis-server --port 6379 --appendonly yes --daemonize yes\n' +
         '  (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis; or: docker run -p 6379:6379 redis:7)\n' +
         'or point REDIS_URL at yours.',
     );
@@ -66,8 +67,8 @@ async function main() {
   );
 }
 
-function start(part: Part, restarts: number) {
-  const child = spawn(tsx, [part.entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(part: Part, restarts: number, command: [string, string[]] = [tsx, [part.entry]]) {
+  const child = spawn(command[0], command[1], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(part.name, child);
   const prefix = `\x1b[${part.color}m${part.name.padEnd(12)}\x1b[0m │ `;
   for (const stream of [child.stdout, child.stderr]) {
@@ -107,6 +108,22 @@ async function stop(code: number) {
   await Promise.all(exits);
   clearTimeout(timeout);
   process.exit(code);
+}
+
+/** No Redis answering on a loopback URL, but redis-server is installed: run one for the stack (AOF on). */
+async function startLocalRedis(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  if (!['127.0.0.1', 'localhost'].includes(hostname) || !commandExists('redis-server')) return false;
+  const dir = `${root}.data/redis`;
+  mkdirSync(dir, { recursive: true });
+  const part: Part = { name: 'redis', entry: '', color: 31, restart: false, port: port || '6379' };
+  start(part, 0, ['redis-server', ['--port', part.port!, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction']]);
+  await waitForPort(Number(part.port), 'redis');
+  return redisAnswers(url);
+}
+
+function commandExists(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${name}`));
 }
 
 function redisAnswers(url: string): Promise<boolean> {

@@ -42,7 +42,11 @@ export async function startWorker(
   const webhookBase = config.FAL_WEBHOOK_BASE_URL?.replace(/\/+$/, '');
 
   const deps: DubDeps = {
-    fal: createFalGateway({ falKey: config.FAL_KEY, baseUrl: config.FAL_BASE_URL }),
+    fal: createFalGateway({
+      falKey: config.FAL_KEY,
+      baseUrl: config.FAL_BASE_URL,
+      callTimeoutMs: config.FAL_CALL_TIMEOUT,
+    }),
     store,
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
@@ -69,6 +73,12 @@ export async function startWorker(
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
     deps,
+    workerOptions: {
+      lockDuration: config.JOB_LOCK_DURATION,
+      stalledInterval: config.STALLED_INTERVAL,
+      // A stall is a crashed worker, not a bad job: the job resumes its fal request; give it room.
+      maxStalledCount: 3,
+    },
   });
   worker.on('error', (err) => logger.warn({ err: err.message }, 'worker connection error'));
   await worker.waitUntilReady();

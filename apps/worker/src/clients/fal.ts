@@ -20,16 +20,29 @@ export interface FalGateway {
   cancel(requestId: string): Promise<void>;
 }
 
-export function createFalGateway(opts: { falKey: string; baseUrl?: string | undefined }): FalGateway {
-  const client = createFoleyFalClient(opts);
+/** No fal call may hang a job: each HTTP call gets this long (a hung submit counts as an unknown outcome). */
+const CALL_TIMEOUT_MS = 30_000;
+
+export function createFalGateway(opts: {
+  falKey: string;
+  baseUrl?: string | undefined;
+  callTimeoutMs?: number;
+}): FalGateway {
+  const timeout = () => AbortSignal.timeout(opts.callTimeoutMs ?? CALL_TIMEOUT_MS);
+  const client = createFoleyFalClient({ falKey: opts.falKey, baseUrl: opts.baseUrl });
   // A separate client for submits: its fetch makes each submit a single attempt.
-  const submitClient: FalClient = createFoleyFalClient({ ...opts, fetch: singleShotSubmitFetch() });
+  const submitClient: FalClient = createFoleyFalClient({
+    falKey: opts.falKey,
+    baseUrl: opts.baseUrl,
+    fetch: singleShotSubmitFetch(),
+  });
 
   return {
     async submit(input, { webhookUrl } = {}) {
       try {
         const queued = await submitClient.queue.submit(MODEL_ENDPOINT, {
           input,
+          abortSignal: timeout(),
           ...(webhookUrl ? { webhookUrl } : {}),
         });
         if (!queued.request_id)
@@ -42,7 +55,11 @@ export function createFalGateway(opts: { falKey: string; baseUrl?: string | unde
 
     async status(requestId) {
       try {
-        const s = await client.queue.status(MODEL_ENDPOINT, { requestId, logs: false });
+        const s = await client.queue.status(MODEL_ENDPOINT, {
+          requestId,
+          logs: false,
+          abortSignal: timeout(),
+        });
         if (s.status === 'IN_QUEUE') return { status: 'IN_QUEUE', queuePosition: s.queue_position };
         if (s.status === 'IN_PROGRESS') return { status: 'IN_PROGRESS' };
         if (s.status === 'COMPLETED') return { status: 'COMPLETED' };
@@ -57,7 +74,7 @@ export function createFalGateway(opts: { falKey: string; baseUrl?: string | unde
     async result(requestId) {
       let data: unknown;
       try {
-        data = (await client.queue.result(MODEL_ENDPOINT, { requestId })).data;
+        data = (await client.queue.result(MODEL_ENDPOINT, { requestId, abortSignal: timeout() })).data;
       } catch (error) {
         throw classifyFalError(error, 'result');
       }
@@ -70,7 +87,7 @@ export function createFalGateway(opts: { falKey: string; baseUrl?: string | unde
 
     async cancel(requestId) {
       try {
-        await client.queue.cancel(MODEL_ENDPOINT, { requestId });
+        await client.queue.cancel(MODEL_ENDPOINT, { requestId, abortSignal: timeout() });
       } catch (error) {
         const status = (error as { status?: number }).status;
         if (status === 400 || status === 404) return; // ALREADY_COMPLETED / NOT_FOUND
