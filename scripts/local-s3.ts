@@ -1,0 +1,57 @@
+/**
+ * The local S3 server of `pnpm dev`: s3rver on 127.0.0.1 (credentials S3RVER/S3RVER, path-style),
+ * objects persisted under LOCAL_S3_DIR, with S3_BUCKET created. Presigned GET/PUT URLs work from curl.
+ */
+import { fileURLToPath } from 'node:url';
+// Relative imports: the workspace root has no dependency on @foley/shared.
+import { loadConfig } from '../packages/shared/src/config';
+import { createS3Client, ensureBucket } from '../packages/shared/src/s3';
+import { localS3ConfigSchema, localS3DataDir } from '../packages/shared/src/testing/local-s3-config';
+import { S3RVER_CREDENTIALS, startLocalS3Server } from '../packages/shared/src/testing/s3';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function main() {
+  const cfg = loadConfig(localS3ConfigSchema);
+  const directory = localS3DataDir(cfg, root);
+  const server = await startLocalS3Server({
+    port: cfg.LOCAL_S3_PORT,
+    directory,
+    silent: !['debug', 'trace'].includes(cfg.LOG_LEVEL),
+  });
+  const client = createS3Client({
+    S3_ENDPOINT: server.endpoint,
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: true,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  });
+  try {
+    await ensureBucket(client, cfg.S3_BUCKET);
+  } finally {
+    client.destroy();
+  }
+  console.log(`local S3 listening on ${server.endpoint} (bucket ${cfg.S3_BUCKET})`);
+  console.log(`local S3 data in ${directory}`);
+
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`local S3 stopping (${signal})`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('local S3 did not close cleanly:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
