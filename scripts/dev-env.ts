@@ -23,6 +23,8 @@ export const DEV_DEFAULTS = {
   LOG_LEVEL: 'info',
   LOG_PRETTY: 'true',
   FAL_EMULATOR_DELAY_MS: '2000',
+  // The AWS SDK warns on every start that Node 20 support ends in 2026; Foley supports Node >= 20.18.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 } as const;
 
 export function devEnv(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -67,7 +67,7 @@ const TYPE_CODES: Array<[RegExp, FailureCode]> = [
   [/duration_too_long|too_long_video|video_too_long/, 'video_too_long'],
   [/duration_too_short|video_too_short/, 'video_too_short'],
   [/file_too_large|too_large/, 'video_too_large'],
-  [/unsupported|invalid_format|format/, 'unsupported_media'],
+  [/unsupported|invalid_format|format|invalid_video/, 'unsupported_media'],
   [/download/, 'video_unreachable'],
 ];
 

@@ -1,0 +1,14 @@
+import { bool, logLevel, port } from '@foley/shared/config';
+import { z } from 'zod';
+
+/** The emulator's environment (read once by main.ts). */
+export const emulatorConfigSchema = z.object({
+  FAL_EMULATOR_PORT: port.default(3100),
+  FAL_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  FAL_EMULATOR_PUBLIC_URL: z.string().url().optional(),
+  FAL_EMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  FAL_EMULATOR_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  LOG_LEVEL: logLevel,
+  LOG_PRETTY: bool.default(false),
+});
+export type EmulatorConfig = z.infer<typeof emulatorConfigSchema>;

@@ -1,0 +1,23 @@
+import type { Logger } from '@foley/shared/logger';
+import type { FaultStore } from './faults';
+import type { FileStore } from './file-store';
+import type { SubmitLog } from './request-log';
+import type { RequestQueue } from './request-queue';
+import type { Samples } from './samples';
+import type { WebhookSigner } from './signing';
+
+/** What the routes share; built once per emulator by server.ts. */
+export interface EmulatorContext {
+  publicUrl: () => string;
+  falKey: string | undefined;
+  logger: Logger;
+  queue: RequestQueue;
+  submits: SubmitLog;
+  files: FileStore;
+  faults: FaultStore;
+  samples: Samples;
+  signer: WebhookSigner;
+}
+
+/** The endpoints this emulator serves (fal answers 404 for an unknown one). */
+export const KNOWN_ENDPOINTS = new Set(['fal-ai/kling-video/video-to-audio']);

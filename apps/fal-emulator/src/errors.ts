@@ -1,0 +1,63 @@
+/** fal's error bodies (FAL_PROTOCOL.md §4): what `result` answers with when a request did not produce output. */
+
+export interface FalErrorDetail {
+  loc: Array<string | number>;
+  msg: string;
+  type: string;
+  url: string;
+  ctx?: Record<string, unknown>;
+  input?: unknown;
+}
+
+/** A request ended without output: `result` answers `status` with `body`; webhooks report the same. */
+export class RunFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RunFailure';
+  }
+}
+
+export function fieldError(
+  loc: Array<string | number>,
+  type: string,
+  msg: string,
+  extra: { ctx?: Record<string, unknown>; input?: unknown } = {},
+): FalErrorDetail {
+  return { loc, msg, type, url: `https://docs.fal.ai/errors#${type}`, ...extra };
+}
+
+/** 422 `{detail:[…]}`: the model refused the input. */
+export function validationFailure(details: FalErrorDetail[]): RunFailure {
+  const first = details[0];
+  return new RunFailure(
+    422,
+    { detail: details },
+    first?.type ?? 'validation_error',
+    first?.msg ?? 'Invalid input',
+  );
+}
+
+/** `{detail, error_type}` with a status from fal's infrastructure error table. */
+export function infraFailure(status: number, errorType: string, detail: string): RunFailure {
+  return new RunFailure(status, { detail, error_type: errorType }, errorType, detail);
+}
+
+export const cancelledFailure = (): RunFailure =>
+  infraFailure(499, 'client_cancelled', 'Request was cancelled by the client');
+
+/** fal's error_type for a gateway status, used by injected faults. */
+export const ERROR_TYPE_BY_STATUS: Record<number, string> = {
+  429: 'rate_limited',
+  500: 'internal_error',
+  502: 'runner_incomplete_response',
+  503: 'runner_scheduling_failure',
+  504: 'request_timeout',
+};
+
+/** Reason phrases Node does not know. */
+export const EXTRA_REASON_PHRASES: Record<number, string> = { 499: 'Client Closed Request' };

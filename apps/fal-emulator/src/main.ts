@@ -1,0 +1,41 @@
+import { loadConfig } from '@foley/shared/config';
+import { createLogger } from '@foley/shared/logger';
+import { emulatorConfigSchema } from './config';
+import { startEmulator } from './server';
+
+/** `pnpm emulator`: the fal emulator on FAL_EMULATOR_PORT until SIGTERM/SIGINT. */
+async function main() {
+  const config = loadConfig(emulatorConfigSchema);
+  const logger = createLogger({ name: 'fal-emulator', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const emulator = await startEmulator({
+    port: config.FAL_EMULATOR_PORT,
+    host: config.FAL_EMULATOR_HOST,
+    delayMs: config.FAL_EMULATOR_DELAY_MS,
+    concurrency: config.FAL_EMULATOR_CONCURRENCY,
+    logger,
+    ...(config.FAL_EMULATOR_PUBLIC_URL ? { publicUrl: config.FAL_EMULATOR_PUBLIC_URL } : {}),
+  });
+  logger.info(
+    { url: emulator.url, publicUrl: emulator.publicUrl, delayMs: config.FAL_EMULATOR_DELAY_MS },
+    `fal emulator listening on ${emulator.url} (FAL_BASE_URL=${emulator.url}); sample video: ${emulator.publicUrl}/_emulator/samples/sample.mp4`,
+  );
+  // Render the samples now so the first user request does not wait for ffmpeg.
+  void fetch(`${emulator.url}/_emulator/samples/sample.mp4`, { method: 'HEAD' }).catch(() => undefined);
+  void fetch(`${emulator.url}/_emulator/samples/sample.mov`, { method: 'HEAD' }).catch(() => undefined);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'fal emulator stopping');
+    await emulator.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import type { Request, Response } from 'express';
+import type { EmulatorContext } from '../context';
+import type { FalRequest } from '../request-queue';
+import { statusBody } from '../status-body';
+
+/**
+ * `…/status/stream`: SSE, one `data: {status json}` per change, closed right after COMPLETED — the
+ * client resolves with the last event it saw (FAL_PROTOCOL.md §6).
+ */
+export function streamStatus(ctx: EmulatorContext, req: Request, res: Response, request: FalRequest): void {
+  const logs = req.query.logs === '1';
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-fal-request-id': request.id,
+  });
+  let last = '';
+  const send = (current: FalRequest) => {
+    const { body } = statusBody(current, { position: ctx.queue.position(current.id), logs });
+    const data = JSON.stringify(body);
+    if (data !== last) {
+      last = data;
+      res.write(`data: ${data}\n\n`);
+    }
+    if (current.state === 'COMPLETED') {
+      unsubscribe();
+      res.end();
+    }
+  };
+  const unsubscribe = ctx.queue.onChange(request.id, send);
+  res.on('close', unsubscribe);
+  send(request);
+}

@@ -1,0 +1,135 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MODEL_LIMITS, type ModelInput } from '@foley/shared/model';
+import { audioRecipe } from './audio-recipe';
+import { downloadVideo } from './download';
+import { ERROR_TYPE_BY_STATUS, fieldError, infraFailure, RunFailure, validationFailure } from './errors';
+import type { Fault, FaultStore } from './faults';
+import type { FileStore } from './file-store';
+import { validateModelInput } from './input-validation';
+import { muxVideo, probeVideo, renderAudio, type VideoProbe } from './media';
+import type { Outcome, RunFn } from './request-queue';
+
+const LOC = ['body', 'video_url'];
+
+/**
+ * The emulated `fal-ai/kling-video/video-to-audio`: fal's input rules, then a real MP3 whose sound
+ * depends on the prompts and the input video re-muxed with it. A successful run takes `delayMs` in total.
+ */
+export function createModelRunner(deps: {
+  workDir: string;
+  files: FileStore;
+  faults: FaultStore;
+  delayMs: number;
+  resolveLocal: (url: string) => Promise<string | undefined>;
+}): RunFn {
+  return async (req, signal, log) => {
+    const started = Date.now();
+    const fault = deps.faults.take('run');
+    const totalDelay = deps.delayMs + (fault?.delay_ms ?? 0);
+    const waitRest = () => sleep(Math.max(0, totalDelay - (Date.now() - started)), undefined, { signal });
+    log('Starting video-to-audio generation');
+
+    if (fault && (fault.error !== undefined || fault.status !== undefined)) {
+      await waitRest();
+      return { ok: false, failure: faultFailure(fault) };
+    }
+    const check = validateModelInput(req.input);
+    if (!check.ok) return { ok: false, failure: validationFailure(check.errors) };
+
+    const dir = join(deps.workDir, req.id);
+    await mkdir(dir, { recursive: true });
+    try {
+      const output = await generate(check.value, dir, signal, log);
+      await waitRest();
+      const [video, audio] = await Promise.all([
+        deps.files.adopt(output.videoPath, { name: 'output.mp4', contentType: 'video/mp4' }),
+        deps.files.adopt(output.audioPath, { name: 'output.mp3', contentType: 'audio/mpeg' }),
+      ]);
+      log('Generation complete');
+      const file = (f: typeof video) => ({
+        url: deps.files.url(f),
+        content_type: f.contentType,
+        file_name: f.name,
+        file_size: f.size,
+      });
+      return { ok: true, output: { video: file(video), audio: file(audio) } } satisfies Outcome;
+    } catch (error) {
+      if (error instanceof RunFailure && !signal.aborted) return { ok: false, failure: error };
+      throw error;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  async function generate(input: ModelInput, dir: string, signal: AbortSignal, log: (m: string) => void) {
+    const videoPath = join(dir, 'input');
+    log('Downloading input video');
+    await downloadVideo({
+      url: input.video_url,
+      dest: videoPath,
+      maxBytes: MODEL_LIMITS.videoMaxBytes,
+      signal,
+      resolveLocal: deps.resolveLocal,
+    });
+    log('Analyzing input video');
+    const probe = checkVideo(await probeVideo(videoPath, signal));
+    const seconds = probe.durationSeconds;
+    log(`Generating ${seconds.toFixed(2)} s of audio`);
+    const audioPath = join(dir, 'audio.mp3');
+    await renderAudio(audioRecipe(input), seconds, audioPath, signal);
+    log('Adding audio to the video');
+    const outPath = join(dir, 'video.mp4');
+    await muxVideo({ videoPath, videoCodec: probe.videoCodec, audioPath, seconds, outPath, signal });
+    return { videoPath: outPath, audioPath };
+  }
+}
+
+/** fal's 422s for a file that is not an MP4/MOV video of 3–20 s. */
+export function checkVideo(probe: VideoProbe | undefined): VideoProbe {
+  const isMovFamily = probe?.formatName.split(',').some((f) => f === 'mp4' || f === 'mov') ?? false;
+  if (!probe || !isMovFamily || !probe.videoCodec || !Number.isFinite(probe.durationSeconds)) {
+    throw validationFailure([
+      fieldError(LOC, 'invalid_video', 'The file is not a valid video. Supported formats: mp4, mov.'),
+    ]);
+  }
+  const { videoMinSeconds: min, videoMaxSeconds: max } = MODEL_LIMITS;
+  const duration = Math.round(probe.durationSeconds * 1000) / 1000;
+  if (duration < min) {
+    throw validationFailure([
+      fieldError(
+        LOC,
+        'video_duration_too_short',
+        `Video duration is below the minimum allowed. Minimum is ${min.toFixed(1)} seconds.`,
+        {
+          ctx: { min_duration: min },
+          input: duration,
+        },
+      ),
+    ]);
+  }
+  if (duration > max) {
+    throw validationFailure([
+      fieldError(
+        LOC,
+        'video_duration_too_long',
+        `Video duration exceeds the maximum allowed. Maximum is ${max.toFixed(1)} seconds.`,
+        {
+          ctx: { max_duration: max },
+          input: duration,
+        },
+      ),
+    ]);
+  }
+  return probe;
+}
+
+/** An injected `run` fault: a model error (422) or, with `status`, an infrastructure error. */
+export function faultFailure(fault: Pick<Fault, 'status' | 'error'>): RunFailure {
+  const message = fault.error ?? 'Internal error';
+  if (fault.status !== undefined) {
+    return infraFailure(fault.status, ERROR_TYPE_BY_STATUS[fault.status] ?? 'internal_error', message);
+  }
+  return validationFailure([fieldError(['body'], 'model_error', message)]);
+}
