@@ -8,7 +8,11 @@ export interface FieldIssue {
 }
 
 /** zod issues → `[{field, rule, message}]`, where `field` is a dotted path like `items.3.video_url`. */
-export function fieldIssues(error: z.ZodError, prefix: Array<string | number> = []): FieldIssue[] {
+export function fieldIssues(
+  error: z.ZodError,
+  prefix: Array<string | number> = [],
+  input?: unknown,
+): FieldIssue[] {
   return error.issues.flatMap((issue): FieldIssue[] => {
     const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     if (issue.code === 'unrecognized_keys') {
@@ -19,7 +23,8 @@ export function fieldIssues(error: z.ZodError, prefix: Array<string | number> = 
       }));
     }
     const field = path.join('.') || '(body)';
-    const rule = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.code;
+    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
+    const rule = missing ? 'required' : issue.code;
     const message = rule === 'required' ? 'is required' : issue.message;
     return [{ field, rule, message }];
   });
@@ -37,6 +42,15 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
     throw new ApiError(400, 'invalid_body', 'the request body must be a JSON object');
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw validationError(fieldIssues(parsed.error));
+  if (!parsed.success) throw validationError(fieldIssues(parsed.error, [], body));
   return parsed.data;
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }

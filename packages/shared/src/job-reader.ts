@@ -23,12 +23,12 @@ export function createJobReader(deps: {
   store: Pick<ObjectStore, 'presignGet'>;
 }) {
   async function snapshot(id: string): Promise<JobSnapshot | undefined> {
-    const job = await deps.queue.getJob(id);
+    // State first, then the job: a job that finishes in between reads as still running (harmless), never
+    // as finished with the data of before (attempts, result missing).
+    const state = (await deps.queue.getJobState(id)) as QueueState;
+    const job = state === 'unknown' ? undefined : await deps.queue.getJob(id);
     if (job) {
-      const [state, cancelFlag] = await Promise.all([
-        job.getState() as Promise<QueueState>,
-        deps.redis.exists(deps.keys.cancelRequested(id)),
-      ]);
+      const cancelFlag = await deps.redis.exists(deps.keys.cancelRequested(id));
       return {
         data: job.data,
         state,
