@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { devEnv } from './dev-env';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
 const env = devEnv(process.env);
 
 interface Part {
@@ -67,7 +66,7 @@ async function main() {
   );
 }
 
-function start(part: Part, restarts: number, command: [string, string[]] = [tsx, [part.entry]]) {
+function start(part: Part, restarts: number, command: [string, string[]] = [process.execPath, ['--import', 'tsx', part.entry]]) {
   const child = spawn(command[0], command[1], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(part.name, child);
   const prefix = `\x1b[${part.color}m${part.name.padEnd(12)}\x1b[0m │ `;

@@ -37,7 +37,7 @@ const submitted = (id: string) =>
   });
 
 function spawnWorker(): ChildProcess {
-  return spawn(`${root}node_modules/.bin/tsx`, ['apps/worker/src/main.ts'], {
+  return spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
     cwd: root,
     env: { ...process.env, ...stack.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

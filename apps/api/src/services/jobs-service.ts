@@ -139,7 +139,7 @@ export function createJobsService(deps: JobsServiceDeps) {
         };
         await deps.redis.set(deps.keys.canceledJob(id), JSON.stringify(record), 'EX', JOB_RETENTION.failedSeconds);
         const view = await get(tenant, id);
-        await deps.onJobFinished(view);
+        await deps.onJobFinished(view, { tenant });
         return view;
       }
     }
@@ -148,7 +148,9 @@ export function createJobsService(deps: JobsServiceDeps) {
     // A job parked in `delayed` between polls would only notice at its next run: run it now.
     const fresh = await deps.queue.getJob(id);
     if (fresh && (await fresh.getState()) === 'delayed') await fresh.promote().catch(() => {});
-    return get(tenant, id);
+    const view = await get(tenant, id);
+    // The worker may already have acted on the flag (and cleared it) before this read.
+    return view.status === 'queued' || view.status === 'processing' ? { ...view, cancel_requested: true } : view;
   }
 
   return { buildJobData, create, get, list, cancel };
