@@ -1,0 +1,99 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createLogger } from '@foley/shared/logger';
+import { createMetrics } from '@foley/shared/metrics';
+import { readinessChecks } from '@foley/shared/readiness';
+import { createRedis } from '@foley/shared/redis';
+import { createS3Client, createS3ObjectStore, ensureBucket } from '@foley/shared/s3';
+import { spawnRedisServer } from '@foley/shared/testing/redis';
+import { type LocalS3Server, S3RVER_CREDENTIALS, startLocalS3Server } from '@foley/shared/testing/s3';
+import type { Redis } from 'ioredis';
+import * as prom from 'prom-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type OpsServer, startOpsServer } from './ops-server';
+
+let redisServer: { url: string; stop(): void };
+let redis: Redis;
+let s3Server: LocalS3Server;
+let s3: S3Client;
+let ops: OpsServer;
+const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
+
+beforeAll(async () => {
+  const spawned = await spawnRedisServer();
+  if (!spawned) throw new Error('these tests need redis-server on PATH');
+  redisServer = spawned;
+  redis = createRedis(redisServer.url, 'worker');
+  s3Server = await startLocalS3Server();
+  s3 = createS3Client({
+    S3_ENDPOINT: s3Server.endpoint,
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: true,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  });
+  await ensureBucket(s3, 'ops-bucket');
+  const store = createS3ObjectStore({ client: s3, bucket: 'ops-bucket', presignTtlSeconds: 60 });
+  ops = await startOpsServer({
+    port: 0,
+    host: '127.0.0.1',
+    registry: metrics.registry,
+    checks: readinessChecks(redis, store),
+    logger: createLogger({ name: 'test', level: 'silent' }),
+  });
+});
+
+afterAll(async () => {
+  await ops?.close();
+  redis?.disconnect();
+  redisServer?.stop();
+  s3?.destroy();
+  await s3Server?.close().catch(() => {});
+});
+
+const get = async (path: string, method = 'GET') => {
+  const res = await fetch(`${ops.url}${path}`, { method });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type'), text };
+};
+
+it('serves liveness, metrics and refuses anything else', async () => {
+  expect(await get('/healthz')).toMatchObject({ status: 200, text: '{"status":"ok"}' });
+  metrics.jobsTotal.inc({ status: 'completed', code: 'none' });
+  const scraped = await get('/metrics');
+  expect(scraped.status).toBe(200);
+  expect(scraped.type).toContain('text/plain');
+  expect(scraped.text).toContain('foley_jobs_total{status="completed",code="none",service="worker"} 1');
+  expect((await get('/nope')).status).toBe(404);
+  expect((await get('/metrics', 'POST')).status).toBe(405);
+});
+
+it('is ready while Redis and S3 answer, and names each one that stops', async () => {
+  let ready = await get('/readyz');
+  expect(ready.status).toBe(200);
+  expect(JSON.parse(ready.text)).toEqual({
+    status: 'ready',
+    checks: { redis: { ok: true }, s3: { ok: true } },
+  });
+
+  await s3Server.close();
+  ready = await get('/readyz');
+  expect(ready.status).toBe(503);
+  expect(JSON.parse(ready.text)).toMatchObject({
+    status: 'unavailable',
+    failing: ['s3'],
+    checks: { redis: { ok: true } },
+  });
+
+  redisServer.stop(); // SIGTERM: redis-server takes a moment to go
+  let failing: string[] = [];
+  for (let i = 0; i < 20 && !failing.includes('redis'); i++) {
+    const started = Date.now();
+    ready = await get('/readyz');
+    // Every check is bounded, although the worker's Redis connection would wait forever.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    failing = JSON.parse(ready.text).failing;
+    if (!failing.includes('redis')) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(ready.status).toBe(503);
+  expect(failing).toEqual(['redis', 's3']);
+});

@@ -1,0 +1,167 @@
+import type { PromClient, PromCounter, PromGauge, PromHistogram, PromRegistry } from './prom-client-like';
+
+/**
+ * Foley's Prometheus metrics (DESIGN.md §6), one registry per process (never prom-client's global one,
+ * so tests can build several). Labels stay low-cardinality: no job ids, tenants or URLs.
+ */
+
+export const METRIC_NAMES = {
+  queueJobs: 'foley_queue_jobs',
+  queueWorkers: 'foley_queue_workers',
+  jobsTotal: 'foley_jobs_total',
+  jobPhaseSeconds: 'foley_job_phase_seconds',
+  falRequestsTotal: 'foley_fal_requests_total',
+  webhookDeliveriesTotal: 'foley_webhook_deliveries_total',
+  s3BytesTotal: 'foley_s3_bytes_total',
+  retriesTotal: 'foley_job_retries_total',
+} as const;
+
+/** Prefix of the Node process metrics (`foley_process_cpu_seconds_total`, `foley_nodejs_heap_size_used_bytes`, …). */
+export const PROCESS_METRICS_PREFIX = 'foley_';
+
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
+export type QueueMetricState = (typeof QUEUE_STATES)[number];
+
+export const JOB_METRIC_PHASES = ['preflight', 'fal_queue', 'fal_processing', 'upload'] as const;
+export type JobMetricPhase = (typeof JOB_METRIC_PHASES)[number];
+
+/** 0.1 s (a HEAD request) to 30 min (fal's slowest queue): roughly ×2–2.5 per step. */
+export const PHASE_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800];
+
+/** What the queue gauge reads; a BullMQ `Queue` fits. */
+export interface MetricsQueue {
+  readonly name: string;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+  getWorkersCount?(): Promise<number>;
+}
+
+export interface FoleyMetrics {
+  registry: PromRegistry;
+  queueJobs: PromGauge;
+  queueWorkers: PromGauge;
+  /** `{status: completed|failed|canceled, code: none|<failure code>}` */
+  jobsTotal: PromCounter;
+  /** `{phase: preflight|fal_queue|fal_processing|upload}`, seconds */
+  jobPhaseSeconds: PromHistogram;
+  /** `{op: submit|status|result|cancel, status: ok|<failure code>}` */
+  falRequestsTotal: PromCounter;
+  /** `{outcome: delivered|retrying|failed}` */
+  webhookDeliveriesTotal: PromCounter;
+  /** Bytes written to S3 (no labels). */
+  s3BytesTotal: PromCounter;
+  /** `{code: <failure code>}`: attempts that failed and will be retried. */
+  retriesTotal: PromCounter;
+  /** Reads these queues' counts on every scrape (each read bounded by `timeoutMs`). */
+  collectQueues(queues: MetricsQueue[], opts?: { timeoutMs?: number }): void;
+}
+
+/** Builds a fresh registry with every Foley metric and the Node process metrics. */
+export function createMetrics<R extends PromRegistry>(opts: {
+  service: string;
+  /** The `prom-client` module (passed in: packages/shared does not depend on it). */
+  prom: PromClient<R>;
+  /** Node process metrics (default true). */
+  processMetrics?: boolean;
+}): FoleyMetrics {
+  const { prom } = opts;
+  const registry = new prom.Registry();
+  registry.setDefaultLabels({ service: opts.service });
+  const registers = [registry];
+  const watched: Array<{ queue: MetricsQueue; timeoutMs: number }> = [];
+
+  // Both queue gauges are filled from one read per scrape (prom-client collects metrics concurrently).
+  let reading: Promise<void> | undefined;
+  const readQueues = () => {
+    reading ??= (async () => {
+      const counts = await Promise.all(watched.map((w) => readCounts(w.queue, w.timeoutMs)));
+      queueJobs.reset();
+      queueWorkers.reset();
+      counts.forEach((c, i) => {
+        const queue = watched[i]!.queue.name;
+        if (!c) return; // Redis unreachable: the series disappear rather than report stale numbers
+        for (const state of QUEUE_STATES) queueJobs.set({ queue, state }, c.jobs[state] ?? 0);
+        if (c.workers !== undefined) queueWorkers.set({ queue }, c.workers);
+      });
+    })().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+
+  const queueJobs: PromGauge = new prom.Gauge({
+    name: METRIC_NAMES.queueJobs,
+    help: 'Jobs per queue and BullMQ state, read from Redis at scrape time.',
+    labelNames: ['queue', 'state'],
+    registers,
+    collect: readQueues,
+  });
+  const queueWorkers: PromGauge = new prom.Gauge({
+    name: METRIC_NAMES.queueWorkers,
+    help: 'Workers connected to each queue (BullMQ worker count), read at scrape time.',
+    labelNames: ['queue'],
+    registers,
+    collect: readQueues,
+  });
+
+  const counter = (name: string, help: string, labelNames: readonly string[] = []) =>
+    new prom.Counter({ name, help, labelNames, registers });
+
+  const metrics: FoleyMetrics = {
+    registry,
+    queueJobs,
+    queueWorkers,
+    jobsTotal: counter(METRIC_NAMES.jobsTotal, 'Jobs that reached a final state.', ['status', 'code']),
+    jobPhaseSeconds: new prom.Histogram({
+      name: METRIC_NAMES.jobPhaseSeconds,
+      help: 'Time a dubbing job spent in each phase.',
+      labelNames: ['phase'],
+      buckets: PHASE_BUCKETS,
+      registers,
+    }),
+    falRequestsTotal: counter(METRIC_NAMES.falRequestsTotal, 'Calls to fal by operation and outcome.', [
+      'op',
+      'status',
+    ]),
+    webhookDeliveriesTotal: counter(
+      METRIC_NAMES.webhookDeliveriesTotal,
+      'Outbound webhook delivery attempts by outcome.',
+      ['outcome'],
+    ),
+    s3BytesTotal: counter(METRIC_NAMES.s3BytesTotal, 'Bytes uploaded to S3.'),
+    retriesTotal: counter(METRIC_NAMES.retriesTotal, 'Failed attempts that will be retried, by code.', [
+      'code',
+    ]),
+    collectQueues(queues, { timeoutMs = 2_000 } = {}) {
+      for (const queue of queues) watched.push({ queue, timeoutMs });
+    },
+  };
+  if (opts.processMetrics !== false)
+    prom.collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX });
+  return metrics;
+}
+
+/** Every metric name a registry from `createMetrics` exposes (with the histogram's series names). */
+export function foleyMetricNames(): string[] {
+  return Object.values(METRIC_NAMES).flatMap((name) =>
+    name === METRIC_NAMES.jobPhaseSeconds ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+  );
+}
+
+async function readCounts(queue: MetricsQueue, timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  const read = Promise.all([
+    queue.getJobCounts(...QUEUE_STATES),
+    queue.getWorkersCount ? queue.getWorkersCount().catch(() => undefined) : undefined,
+  ]).then(
+    ([jobs, workers]) => ({ jobs, workers }),
+    () => undefined,
+  );
+  try {
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
