@@ -1,4 +1,4 @@
-import { bool, csv, duration, logLevel, port, redisEnv, s3Env } from '@foley/shared/config';
+import { bool, csv, duration, logLevel, port, redisEnv, s3Env, webhookEnv } from '@foley/shared/config';
 import { z } from 'zod';
 
 const byteSize = z.coerce.number().int().min(1024);
@@ -12,8 +12,7 @@ export const apiConfigSchema = z.object({
   API_KEYS: csv.pipe(z.array(z.string()).min(1, 'must list at least one key (name:key)')),
   /** Hosts, IPs or CIDRs user URLs may reach although loopback/private. Empty: nothing extra. */
   URL_ALLOWLIST: csv.default([]),
-  /** `whsec_…` secrets, comma-separated; the first signs, all are sent (rotation). */
-  WEBHOOK_SECRET: csv.optional(),
+  ...webhookEnv,
   ADMIN_USER: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   ADMIN_READONLY_USER: z.string().optional(),

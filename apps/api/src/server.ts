@@ -1,22 +1,36 @@
 import type { Server } from 'node:http';
+import { createBatchStore } from '@foley/shared/batch-store';
+import { createBatchTracker } from '@foley/shared/batch-tracker';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/job-finished';
 import { createJobReader } from '@foley/shared/job-reader';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs';
 import { foleyKeys } from '@foley/shared/keys';
 import type { Logger } from '@foley/shared/logger';
+import { createMetrics } from '@foley/shared/metrics';
 import { QUEUES } from '@foley/shared/queues';
 import { createRedis } from '@foley/shared/redis';
 import { createS3Client, createS3ObjectStore } from '@foley/shared/s3';
+import type { WebhookJobData } from '@foley/shared/webhook-events';
 import { Queue } from 'bullmq';
 import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import * as prom from 'prom-client';
 import { createApp } from './app';
 import type { ApiConfig } from './config';
+import { dashboardRouter } from './dashboard';
 import { parseApiKeys } from './middleware/auth';
+import { openapiRouter } from './openapi';
+import { batchesRouter } from './routes/batches';
 import { healthRouter, readinessChecks } from './routes/health';
 import { jobsRouter } from './routes/jobs';
+import { metricsRouter } from './routes/metrics';
+import { uploadsRouter } from './routes/uploads';
+import { createBatchProgress } from './services/batch-progress';
+import { createBatchesService } from './services/batches-service';
 import { createIdempotency } from './services/idempotency';
 import { createJobsService } from './services/jobs-service';
 import { createUrlPolicy } from './services/url-policy';
+import { createApiWebhooks } from './services/webhooks';
 
 export interface RunningApi {
   url: string;
@@ -28,12 +42,16 @@ export interface RunningApi {
 export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {
   const apiKeys = parseApiKeys(config.API_KEYS);
   const redis = createRedis(config.REDIS_URL, 'producer');
+  // Start even while Redis is down (requests get 503 until it is back), but give it a moment to connect.
+  await waitUntilReady(redis, 3_000);
   const keys = foleyKeys(config.QUEUE_PREFIX);
   const s3 = createS3Client(config);
+  const metrics = createMetrics({ service: 'api', prom });
   const store = createS3ObjectStore({
     client: s3,
     bucket: config.S3_BUCKET,
     presignTtlSeconds: Math.round(config.S3_PRESIGN_TTL / 1000),
+    metrics: { onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes) },
   });
   const dubbing = new Queue<DubJobData, DubJobResult>(QUEUES.dubbing.name, {
     connection: redis,
@@ -44,7 +62,20 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const reader = createJobReader({ queue: dubbing, redis, keys, store });
   const idempotency = createIdempotency({ redis, keys, ttlMs: config.IDEMPOTENCY_TTL });
   const urls = createUrlPolicy(config.URL_ALLOWLIST);
-  const onJobFinished: OnJobFinished = composeOnJobFinished();
+  // Batches: counters, manifest and `batch.completed` hang off job ends.
+  const batchStore = createBatchStore({ redis, keys });
+  // Webhooks: job.* events for jobs the API ends (queued cancels), batch.completed, redeliveries, fal inbound.
+  const webhooksQueue = new Queue<WebhookJobData>(QUEUES.webhooks.name, {
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+  });
+  webhooksQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
+  const webhooks = createApiWebhooks({ queue: webhooksQueue, redis, keys, reader, config });
+  const batchTracker = createBatchTracker({ redis, keys, store, emit: webhooks.emit });
+  const onJobFinished: OnJobFinished = composeOnJobFinished(
+    webhooks.onJobFinished,
+    batchTracker.onJobFinished,
+  );
   const jobs = createJobsService({
     queue: dubbing,
     redis,
@@ -56,8 +87,39 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     attempts: config.JOB_ATTEMPTS,
   });
 
-  const publicRouters: Router[] = [healthRouter(readinessChecks(redis, store))];
-  const apiRouters: Router[] = [jobsRouter({ jobs, idempotency, jsonLimit: config.JOB_BODY_LIMIT })];
+  // Ops (metrics, OpenAPI, dashboard): the queues are read at scrape time and shown in Bull Board.
+  metrics.collectQueues([dubbing, webhooksQueue]);
+  const dashboard = dashboardRouter({ settings: config, queues: [dubbing, webhooksQueue], logger });
+  const publicRouters: Router[] = [
+    healthRouter(readinessChecks(redis, store)),
+    metricsRouter(metrics.registry),
+    openapiRouter(),
+    ...(dashboard ? [dashboard] : []),
+    webhooks.falWebhookRouter(),
+  ];
+  const batches = createBatchesService({
+    queue: dubbing,
+    batches: batchStore,
+    jobs,
+    store,
+    idempotency,
+    urls,
+    processing: createBatchProgress({ queue: dubbing, redis, keys, batches: batchStore }),
+    tracker: batchTracker,
+    attempts: config.JOB_ATTEMPTS,
+    logger,
+  });
+  const apiRouters: Router[] = [
+    jobsRouter({ jobs, idempotency, jsonLimit: config.JOB_BODY_LIMIT, batchIndex: batches.jobIndex }),
+    batchesRouter({
+      batches,
+      idempotency,
+      bodyLimit: config.BATCH_BODY_LIMIT,
+      maxItems: config.BATCH_MAX_ITEMS,
+    }),
+    uploadsRouter({ store }),
+    webhooks.jobWebhooksRouter(jobs),
+  ];
   const app = createApp({ logger, redis, apiKeys, publicRouters, apiRouters });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -76,8 +138,22 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await dubbing.close().catch(() => {});
+      await webhooksQueue.close().catch(() => {});
       redis.disconnect();
       s3.destroy();
     },
   };
+}
+
+function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
 }

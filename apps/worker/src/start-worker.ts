@@ -1,9 +1,15 @@
+import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batch-tracker';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/job-finished';
 import { foleyKeys } from '@foley/shared/keys';
 import type { Logger } from '@foley/shared/logger';
+import { createMetrics } from '@foley/shared/metrics';
+import { QUEUES } from '@foley/shared/queues';
+import { readinessChecks } from '@foley/shared/readiness';
 import { createRedis } from '@foley/shared/redis';
 import { createS3Client, createS3ObjectStore } from '@foley/shared/s3';
 import { parseAllowlist } from '@foley/shared/url-guard';
+import { Queue } from 'bullmq';
+import * as prom from 'prom-client';
 import { createDownloader } from './clients/download';
 import { createFalGateway } from './clients/fal';
 import { createGuardedFetch } from './clients/http-fetch';
@@ -12,8 +18,11 @@ import { createDubbingWorker } from './dubbing-worker';
 import { createFalSlots } from './fal-slots';
 import { finishedView } from './finished-view';
 import { createJobSignals } from './job-signals';
+import { dubMetrics, instrumentFal } from './metrics/dub-metrics';
+import { startOpsServer } from './ops-server';
 import { createPreflight } from './preflight/preflight';
 import type { DubDeps } from './processors/dub-deps';
+import { startWebhooks } from './start-webhooks';
 
 export interface RunningWorker {
   /** Stops taking jobs, hands back jobs waiting on fal, lets uploads finish (up to the grace period). */
@@ -24,29 +33,54 @@ export interface RunningWorker {
 export async function startWorker(
   config: WorkerConfig,
   logger: Logger,
-  hooks: { onJobFinished?: OnJobFinished } = {},
+  hooks: { onJobFinished?: OnJobFinished; emitBatchEvent?: EmitBatchEvent } = {},
 ): Promise<RunningWorker> {
   const redis = createRedis(config.REDIS_URL, 'worker');
   const subscriber = createRedis(config.REDIS_URL, 'worker');
   const keys = foleyKeys(config.QUEUE_PREFIX);
   const s3 = createS3Client(config);
+  const metrics = createMetrics({ service: 'worker', prom });
   const store = createS3ObjectStore({
     client: s3,
     bucket: config.S3_BUCKET,
     presignTtlSeconds: Math.round(config.S3_PRESIGN_TTL / 1000),
+    metrics: { onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes) },
   });
   const allowlist = parseAllowlist(config.URL_ALLOWLIST);
   const guardedFetch = createGuardedFetch({ allowlist });
   const shutdown = new AbortController();
-  const onJobFinished = composeOnJobFinished(hooks.onJobFinished);
+  // Outbound webhooks: job events emitted here, delivered by their own Worker on the `webhooks` queue.
+  const webhooks = await startWebhooks({
+    config,
+    connection: redis,
+    allowlist,
+    logger,
+    onOutcome: (outcome) => metrics.webhookDeliveriesTotal.inc({ outcome }),
+  });
+  // Batch counters, manifest and `batch.completed` (brief F) run after the job's own hooks.
+  const batchTracker = createBatchTracker({
+    redis,
+    keys,
+    store,
+    emit: hooks.emitBatchEvent ?? webhooks.emit,
+  });
+  const onJobFinished = composeOnJobFinished(
+    hooks.onJobFinished,
+    webhooks.onJobFinished,
+    batchTracker.onJobFinished,
+  );
   const webhookBase = config.FAL_WEBHOOK_BASE_URL?.replace(/\/+$/, '');
 
+  const seam = dubMetrics(metrics);
   const deps: DubDeps = {
-    fal: createFalGateway({
-      falKey: config.FAL_KEY,
-      baseUrl: config.FAL_BASE_URL,
-      callTimeoutMs: config.FAL_CALL_TIMEOUT,
-    }),
+    fal: instrumentFal(
+      createFalGateway({
+        falKey: config.FAL_KEY,
+        baseUrl: config.FAL_BASE_URL,
+        callTimeoutMs: config.FAL_CALL_TIMEOUT,
+      }),
+      seam,
+    ),
     store,
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
@@ -54,15 +88,19 @@ export async function startWorker(
     signals: createJobSignals(subscriber, keys.jobEvents),
     isCancelRequested: async (jobId) => (await redis.exists(keys.cancelRequested(jobId))) === 1,
     clearCancelRequest: async (jobId) => void (await redis.del(keys.cancelRequested(jobId))),
-    onFinished: async (job, outcome) => onJobFinished(await finishedView(job, outcome, store, Date.now())),
+    onFinished: async (job, outcome) =>
+      onJobFinished(await finishedView(job, outcome, store, Date.now()), { tenant: job.data.tenant }),
     shutdown: shutdown.signal,
     logger,
+    metrics: seam,
     now: Date.now,
     config: {
       deadlineMs: config.FAL_DEADLINE,
       pollFirstMs: config.FAL_POLL_FIRST,
       pollMaxMs: config.FAL_POLL_MAX,
-      ...(webhookBase ? { falWebhookUrl: (jobId: string) => `${webhookBase}/v1/fal/webhook?job_id=${jobId}` } : {}),
+      ...(webhookBase
+        ? { falWebhookUrl: (jobId: string) => `${webhookBase}/v1/fal/webhook?job_id=${jobId}` }
+        : {}),
       slotRetryMs: 2_000,
       maxStatusErrors: 5,
     },
@@ -83,6 +121,21 @@ export async function startWorker(
   worker.on('error', (err) => logger.warn({ err: err.message }, 'worker connection error'));
   await worker.waitUntilReady();
 
+  // Ops endpoint on METRICS_PORT: /metrics (with queue depth read at scrape time), /healthz, /readyz.
+  const watched = [QUEUES.dubbing.name, QUEUES.webhooks.name].map((name) => {
+    const queue = new Queue(name, { connection: redis, prefix: config.QUEUE_PREFIX });
+    queue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
+    return queue;
+  });
+  metrics.collectQueues(watched);
+  const ops = await startOpsServer({
+    port: config.METRICS_PORT,
+    registry: metrics.registry,
+    checks: readinessChecks(redis, store),
+    logger,
+  });
+  logger.info(`worker metrics on ${ops.url}/metrics`);
+
   return {
     async close() {
       shutdown.abort();
@@ -95,6 +148,9 @@ export async function startWorker(
         await worker.close(true);
       }
       await deps.signals.close();
+      await ops.close();
+      await Promise.all(watched.map((q) => q.close().catch(() => {})));
+      await webhooks.close();
       redis.disconnect();
       subscriber.disconnect();
       s3.destroy();

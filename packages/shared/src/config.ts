@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWebhookSecret } from './webhook-signature';
 
 /** Raised when the environment does not satisfy a process's config schema; names every bad variable. */
 export class ConfigError extends Error {
@@ -66,6 +67,21 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!);
 }
 
+/** Comma-separated durations (`5s,5m,30m`) → milliseconds each; at least one. */
+export const durationList = z.string().transform((s, ctx) => {
+  const items = s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const values = items.map(parseDuration);
+  const bad = items.filter((_, i) => values[i] === undefined);
+  if (items.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be comma-separated durations like 100ms,5s,5m,2h' });
+    return z.NEVER;
+  }
+  return values as number[];
+});
+
 export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
@@ -96,3 +112,24 @@ export const falEnv = {
   /** When set, every fal request to https://HOST/PATH goes to FAL_BASE_URL/HOST/PATH (the emulator). */
   FAL_BASE_URL: z.string().url().optional(),
 };
+
+/** DESIGN.md §4: retries after about these delays, then the event is marked failed. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
+
+/** Outbound webhooks (API: attempts of the events it emits; worker: signing and delivery). */
+export const webhookEnv = {
+  /** `whsec_…` secrets, comma-separated; every one signs each delivery (rotation: add new, drop old later). */
+  WEBHOOK_SECRET: csv
+    .pipe(z.array(z.string().refine(isWebhookSecret, 'each must be whsec_ followed by base64 of ≥ 16 bytes')))
+    .pipe(z.array(z.string()).min(1, 'must list at least one whsec_ secret'))
+    .optional(),
+  WEBHOOK_RETRY_SCHEDULE: durationList
+    .pipe(z.array(z.number()).max(30, 'at most 30 retries'))
+    .default(scheduleOf(DEFAULT_WEBHOOK_RETRY_SCHEDULE)),
+  /** No answer within this long counts as a failed attempt. */
+  WEBHOOK_TIMEOUT: duration.default(15_000),
+};
+
+function scheduleOf(text: string): number[] {
+  return text.split(',').map((d) => parseDuration(d) as number);
+}

@@ -17,6 +17,22 @@ export function foleyKeys(prefix: string) {
     falSlots: () => `${p}:fal-slots`,
     /** Pub/sub channel that wakes a waiting job (fal webhook arrived, cancel requested). */
     jobEvents: (jobId: string) => `${p}:job-events:${jobId}`,
+    /** Hash of an outbound webhook event: type, target, resource, signed body, final state. */
+    webhookEvent: (eventId: string) => `${p}:webhook:${eventId}`,
+    /** LIST of an event's delivery attempts (JSON), oldest first. */
+    webhookAttempts: (eventId: string) => `${p}:webhook:${eventId}:attempts`,
+    /** ZSET of a job's or batch's event ids scored by creation time (ms). */
+    resourceWebhooks: (kind: 'job' | 'batch', id: string) => `${p}:webhooks:${kind}:${id}`,
+    /** Hash of a batch: tenant, total, settings, end counters (completed/failed/canceled), manifest key. */
+    batch: (batchId: string) => `${p}:batch:${batchId}`,
+    /** ZSET (score 0, lexicographic) of a batch's job ids: the index behind GET /v1/jobs?batch_id=. */
+    batchJobs: (batchId: string) => `${p}:batch:${batchId}:jobs`,
+    /** SET of a batch's job ids already counted as ended: a job reported twice is counted once. */
+    batchCounted: (batchId: string) => `${p}:batch:${batchId}:counted`,
+    /** Hash job id → its manifest line (JSON), recorded when the job's end is counted. */
+    batchResults: (batchId: string) => `${p}:batch:${batchId}:results`,
+    /** Lease taken by the one caller that writes the manifest and emits `batch.completed`. */
+    batchFinishing: (batchId: string) => `${p}:batch:${batchId}:finishing`,
   };
 }
 export type FoleyKeys = ReturnType<typeof foleyKeys>;

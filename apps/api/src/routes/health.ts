@@ -1,35 +1,8 @@
-import type { ObjectStore } from '@foley/shared/object-store';
+import { type ReadinessCheck, readiness, readinessResponse } from '@foley/shared/readiness';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 
-export interface ReadinessCheck {
-  name: string;
-  check: () => Promise<void>;
-}
-
-export const readinessChecks = (redis: Redis, store: Pick<ObjectStore, 'ping'>): ReadinessCheck[] => [
-  { name: 'redis', check: async () => void (await redis.ping()) },
-  { name: 's3', check: () => store.ping() },
-];
-
-/** Runs every check with a timeout; the answer names each part that failed. */
-export async function readiness(checks: ReadinessCheck[], timeoutMs = 2_000) {
-  const results = await Promise.all(
-    checks.map(async ({ name, check }) => {
-      try {
-        await Promise.race([
-          check(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs).unref()),
-        ]);
-        return [name, { ok: true }] as const;
-      } catch (error) {
-        return [name, { ok: false, error: error instanceof Error ? error.message : String(error) }] as const;
-      }
-    }),
-  );
-  const ok = results.every(([, r]) => r.ok);
-  return { ok, checks: Object.fromEntries(results) };
-}
+// Kept as re-exports so the composition root's import stays valid; the helpers live in shared (the worker uses them too).
+export { type ReadinessCheck, readiness, readinessChecks } from '@foley/shared/readiness';
 
 export function healthRouter(checks: ReadinessCheck[]): Router {
   const router = Router();
@@ -37,15 +10,8 @@ export function healthRouter(checks: ReadinessCheck[]): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const result = await readiness(checks);
-    const failing = Object.entries(result.checks)
-      .filter(([, r]) => !(r as { ok: boolean }).ok)
-      .map(([name]) => name);
-    res.status(result.ok ? 200 : 503).json({
-      status: result.ok ? 'ready' : 'unavailable',
-      ...(failing.length ? { failing } : {}),
-      checks: result.checks,
-    });
+    const { status, body } = readinessResponse(await readiness(checks));
+    res.status(status).json(body);
   });
   return router;
 }

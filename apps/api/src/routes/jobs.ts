@@ -37,7 +37,7 @@ export function jobsRouter(deps: {
   router.get('/v1/jobs', async (req, res) => {
     const tenant = tenantOf(res);
     const parsed = listJobsQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationError(fieldIssues(parsed.error, ['query']));
+    if (!parsed.success) throw validationError(fieldIssues(parsed.error, ['query'], req.query));
     const { batch_id, ...q } = parsed.data;
     let indexKey: string | undefined;
     if (batch_id) {

@@ -20,6 +20,14 @@ export type JobOutcome =
   | { status: 'completed'; result: DubJobResult }
   | { status: 'failed' | 'canceled'; error: JobError };
 
+/** Where the processor reports measurements (Prometheus in production, nothing in unit tests). */
+export interface DubMetrics {
+  phase(name: 'preflight' | 'fal_queue' | 'fal_processing' | 'upload', seconds: number): void;
+  falRequest(op: 'submit' | 'status' | 'result' | 'cancel', status: string): void;
+  jobFinished(status: JobOutcome['status'], code: string): void;
+  retry(code: string): void;
+}
+
 export interface DubDeps {
   fal: FalGateway;
   store: ObjectStore;
@@ -36,6 +44,7 @@ export interface DubDeps {
   /** Fires on shutdown: jobs waiting on fal are handed back instead of holding the worker. */
   shutdown: AbortSignal;
   logger: Logger;
+  metrics?: DubMetrics;
   now: () => number;
   config: {
     /** How long a fal request may take from submit to COMPLETED before the job fails with `timeout`. */

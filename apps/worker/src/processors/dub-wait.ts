@@ -16,6 +16,9 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
   let polls = 0;
   let statusErrors = 0;
   let lastReported = '';
+  // Phase timings for metrics, only when this attempt saw the request queued (a resumed wait may not have).
+  let sawQueued = false;
+  let inProgressSince: number | undefined;
 
   for (;;) {
     if (await deps.isCancelRequested(job.id)) {
@@ -33,7 +36,16 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
     try {
       const status = await deps.fal.status(requestId);
       statusErrors = 0;
-      if (status.status === 'COMPLETED') return;
+      if (status.status === 'COMPLETED') {
+        if (inProgressSince !== undefined)
+          deps.metrics?.phase('fal_processing', (deps.now() - inProgressSince) / 1000);
+        return;
+      }
+      if (status.status === 'IN_QUEUE') sawQueued = true;
+      else if (sawQueued && inProgressSince === undefined) {
+        inProgressSince = deps.now();
+        deps.metrics?.phase('fal_queue', (inProgressSince - submittedAt) / 1000);
+      }
       const progress =
         status.status === 'IN_QUEUE'
           ? {

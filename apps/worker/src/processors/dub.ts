@@ -19,6 +19,7 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
     const result = await dub(job, deps, log);
     await deps.slots.release(job.id);
     await deps.onFinished(job, { status: 'completed', result });
+    deps.metrics?.jobFinished('completed', 'none');
     log.info({ video_bytes: result.video.file_size, audio_bytes: result.audio.file_size }, 'job completed');
     return result;
   } catch (thrown) {
@@ -28,14 +29,14 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
     const jobError: JobError = { code: error.code, message: error.message };
     await job.updateData({ ...job.data, error: jobError });
     if (final) {
+      const status = error.code === 'canceled' ? 'canceled' : 'failed';
       await deps.slots.release(job.id);
       if (error.code === 'canceled') await deps.clearCancelRequest(job.id);
-      await deps.onFinished(job, {
-        status: error.code === 'canceled' ? 'canceled' : 'failed',
-        error: jobError,
-      });
+      await deps.onFinished(job, { status, error: jobError });
+      deps.metrics?.jobFinished(status, error.code);
       log.warn({ code: error.code, err: error.message }, 'job failed');
     } else {
+      deps.metrics?.retry(error.code);
       log.info(
         { code: error.code, err: error.message, attempt: job.attemptsMade + 1 },
         'attempt failed; will retry',
@@ -64,7 +65,9 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
       );
     }
     await job.updateProgress({ phase: 'preflight' });
+    const preflightStart = deps.now();
     await deps.preflight(job.data.input.video_url);
+    deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
     if (!(await deps.slots.tryAcquire(job.id))) throw new JobDeferred(deps.config.slotRetryMs);
     requestId = await submitOnce(job, deps);
     log.info({ fal_request_id: requestId }, 'submitted to fal');
@@ -73,7 +76,9 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   await waitForFal(job, requestId, deps);
   const output = await deps.fal.result(requestId);
   await job.updateProgress({ phase: 'uploading' });
+  const uploadStart = deps.now();
   const { video, audio } = await copyOutputs(output, outputKeys(job.id), deps);
+  deps.metrics?.phase('upload', (deps.now() - uploadStart) / 1000);
   return { fal_request_id: requestId, video, audio };
 }
 

@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import { ApiError } from '@foley/shared/errors';
+
+export const bodyTooLarge = (limit: number) =>
+  new ApiError(413, 'body_too_large', `the body exceeds the limit of ${limit} bytes`);
+
+export const tooManyItems = (max: number) =>
+  new ApiError(422, 'too_many_items', `a batch holds at most ${max} items`, [
+    { field: 'items', rule: 'max_items', message: `must hold at most ${max} items` },
+  ]);
+
+/**
+ * Passes a body's chunks on while counting bytes (413 past `limit`, without reading further) and hashing
+ * them, so the Idempotency-Key hash covers the raw body without keeping it.
+ */
+export function limitedBody(source: AsyncIterable<Buffer | string>, limit: number) {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      bytes += buffer.length;
+      if (bytes > limit) throw bodyTooLarge(limit);
+      hash.update(buffer);
+      yield buffer;
+    }
+  }
+  return { chunks: chunks(), digest: () => hash.digest('hex'), bytes: () => bytes };
+}

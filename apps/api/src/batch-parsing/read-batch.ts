@@ -1,0 +1,62 @@
+import { ApiError } from '@foley/shared/errors';
+import { limitedBody, tooManyItems } from './body-limits';
+import { parseCsv } from './csv';
+import { parseJsonl } from './jsonl';
+import type { RawItem } from './raw-item';
+
+export type BatchFormat = 'json' | 'jsonl' | 'csv';
+
+const FORMATS: Record<string, BatchFormat> = {
+  'application/json': 'json',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+  'application/x-jsonlines': 'jsonl',
+  'text/csv': 'csv',
+};
+
+/** Content-Type (parameters ignored) → format; anything else is a 415 naming what is accepted. */
+export function batchFormat(contentType: string | undefined): BatchFormat {
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const format = FORMATS[mediaType];
+  if (!format) {
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `Content-Type must be application/json, application/x-ndjson or text/csv (got ${contentType ?? 'none'})`,
+    );
+  }
+  return format;
+}
+
+/** Collects items, refusing the item past `maxItems` (which stops reading the body). */
+export function itemCollector(maxItems: number) {
+  const items: RawItem[] = [];
+  return {
+    items,
+    sink: (item: RawItem) => {
+      if (items.length >= maxItems) throw tooManyItems(maxItems);
+      items.push(item);
+    },
+  };
+}
+
+/**
+ * Reads a JSONL or CSV body as a stream, line by line: 413 past `limit` bytes, 422 past `maxItems`
+ * items — both stop reading at once. Returns the items and the SHA-256 of the raw bytes.
+ */
+export async function readStreamedBatch(
+  format: 'jsonl' | 'csv',
+  source: AsyncIterable<Buffer | string>,
+  opts: { limit: number; maxItems: number },
+): Promise<{ items: RawItem[]; digest: string }> {
+  const body = limitedBody(source, opts.limit);
+  const { items, sink } = itemCollector(opts.maxItems);
+  if (format === 'jsonl') await parseJsonl(body.chunks, sink);
+  else await parseCsv(body.chunks, sink);
+  if (items.length === 0) {
+    throw new ApiError(422, 'validation_error', 'the batch holds no items', [
+      { field: 'items', rule: 'too_small', message: 'must hold at least one item' },
+    ]);
+  }
+  return { items, digest: body.digest() };
+}

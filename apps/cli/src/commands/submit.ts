@@ -1,0 +1,149 @@
+import { readFile } from 'node:fs/promises';
+import type { ApiClient, Json } from '../api-client';
+import { downloadOutputs } from '../download';
+import { UsageError } from '../exit-codes';
+import { failureRows, formatTable } from '../failures';
+import { classifyInputs, type VideoInput } from '../inputs';
+import { type Io, println } from '../io';
+import { createProgress, ended } from '../progress';
+import { waitForBatch } from '../wait';
+
+export interface SubmitOptions {
+  prompt?: string;
+  music?: string;
+  asmr?: boolean;
+  wait?: boolean;
+  out?: string;
+  json?: boolean;
+  atomic?: boolean;
+  pollMs: number;
+  timeoutMs: number;
+}
+
+interface RejectedItem {
+  index: number;
+  line?: number;
+  errors: Array<{ field: string; rule: string; message: string }>;
+}
+
+/** `foley submit`: uploads local videos, submits one batch, optionally waits, downloads, reports. */
+export async function submit(
+  client: ApiClient,
+  args: string[],
+  opts: SubmitOptions,
+  io: Io,
+): Promise<number> {
+  if (opts.out && !opts.wait) throw new UsageError('--out needs --wait');
+  const inputs = await classifyInputs(args);
+  const info = (text: string) => (opts.json ? undefined : println(io.stderr, text));
+  const defaults = {
+    ...(opts.prompt !== undefined ? { sound_effect_prompt: opts.prompt } : {}),
+    ...(opts.music !== undefined ? { background_music_prompt: opts.music } : {}),
+    ...(opts.asmr ? { asmr_mode: true } : {}),
+  };
+  const atomic = opts.atomic ? 'true' : undefined;
+  const inputByIndex = new Map<number, string>();
+
+  let created: Json;
+  if (inputs.kind === 'batch-file') {
+    const text = await readFile(inputs.path, 'utf8');
+    const query = { atomic, ...stringValues(defaults) };
+    created = await client.createBatchFromText(text, inputs.contentType, query);
+  } else {
+    const urls = await uploadLocalVideos(client, inputs.videos, info);
+    inputs.videos.forEach((v, i) => {
+      inputByIndex.set(i, v.input);
+    });
+    const body = {
+      items: urls.map((video_url) => ({ video_url })),
+      ...(Object.keys(defaults).length ? { defaults } : {}),
+    };
+    created = await client.createBatch(body, { atomic });
+  }
+  const id = String(created.id);
+  const rejected = (created.rejected ?? []) as RejectedItem[];
+  info(`batch ${id}: ${created.total} item(s) accepted, ${rejected.length} rejected`);
+  if (rejected.length && !opts.json) println(io.stderr, rejectedTable(rejected, inputByIndex));
+
+  if (!opts.wait) {
+    if (opts.json) println(io.stdout, JSON.stringify(created));
+    else println(io.stdout, id);
+    return rejected.length ? 1 : 0;
+  }
+
+  const progress = createProgress({ stream: opts.json ? io.stderr : io.stdout });
+  const final = await waitForBatch(client, id, {
+    pollMs: opts.pollMs,
+    timeoutMs: opts.timeoutMs,
+    onUpdate: progress.update,
+  });
+  progress.stop();
+  const jobs = await settledJobs(client, id, final.status !== 'processing');
+  const failures = failureRows(jobs, inputByIndex);
+  const completed = jobs.filter((j) => j.status === 'completed') as never[];
+  const files = opts.out ? await downloadOutputs(completed, opts.out) : [];
+  const timedOut = final.status === 'processing';
+
+  if (opts.json) {
+    println(io.stdout, JSON.stringify({ batch: final, rejected, failures, files, timed_out: timedOut }));
+  } else {
+    const c = final.counts;
+    println(
+      io.stdout,
+      `batch ${id} ${final.status}: ${c.completed} completed, ${c.failed} failed, ${c.canceled} canceled` +
+        (timedOut ? ` (still running: ${final.total - ended(final)}; stopped waiting)` : ''),
+    );
+    if (files.length) println(io.stdout, `downloaded ${files.length} file(s) to ${opts.out}`);
+    if (failures.length) {
+      const rows = failures.map((f) => [String(f.index), f.input, f.code, f.message]);
+      println(io.stdout, formatTable(['INDEX', 'INPUT', 'CODE', 'MESSAGE'], rows));
+    }
+  }
+  return failures.length || rejected.length || timedOut ? 1 : 0;
+}
+
+/**
+ * A batch counts a job as ended a moment before its queue records it, so right after the batch ends a
+ * job may still read `processing`: re-read (briefly, bounded) until every job shows its final state.
+ */
+async function settledJobs(client: ApiClient, id: string, batchEnded: boolean): Promise<Json[]> {
+  let jobs = await client.batchJobs(id);
+  for (let round = 0; batchEnded && round < 50 && jobs.some((j) => !FINAL.has(String(j.status))); round++) {
+    await new Promise((r) => setTimeout(r, 200));
+    jobs = await client.batchJobs(id);
+  }
+  return jobs;
+}
+
+const FINAL = new Set(['completed', 'failed', 'canceled']);
+
+async function uploadLocalVideos(client: ApiClient, videos: VideoInput[], info: (t: string) => void) {
+  const urls: string[] = [];
+  for (const v of videos) {
+    if (v.kind === 'url') {
+      urls.push(v.url);
+      continue;
+    }
+    info(`uploading ${v.path} (${(v.size / 1e6).toFixed(1)} MB)`);
+    const upload = await client.createUpload({
+      file_name: v.fileName,
+      content_type: v.contentType,
+      size: v.size,
+    });
+    await client.putFile(upload.upload_url, v.path, v.size, upload.upload_headers);
+    urls.push(upload.video_url);
+  }
+  return urls;
+}
+
+function rejectedTable(rejected: RejectedItem[], inputs: ReadonlyMap<number, string>): string {
+  const rows = rejected.map((r) => {
+    const e = r.errors[0];
+    const where = r.line !== undefined ? `line ${r.line}` : (inputs.get(r.index) ?? '');
+    return [String(r.index), where, e ? `${e.field}: ${e.rule}` : '', e?.message ?? ''];
+  });
+  return formatTable(['INDEX', 'INPUT', 'FIELD', 'MESSAGE'], rows);
+}
+
+const stringValues = (o: Record<string, string | boolean>) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));

@@ -1,0 +1,102 @@
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { createApiClient } from './api-client';
+import { cancel, status } from './commands/status';
+import { submit } from './commands/submit';
+import { EXIT, errorMessage, exitCodeFor } from './exit-codes';
+import type { Io } from './io';
+
+interface GlobalOptions {
+  apiUrl?: string;
+  apiKey?: string;
+  json?: boolean;
+}
+
+const positiveSeconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+};
+
+/** The CLI as a function of argv, env and streams, so tests can run it in-process too. */
+export async function run(argv: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('foley')
+    .description('Dub videos with sound through the Foley API')
+    .option(
+      '--api-url <url>',
+      'Foley API base URL (env FOLEY_API_URL)',
+      env.FOLEY_API_URL ?? 'http://127.0.0.1:3000',
+    )
+    .option('--api-key <key>', 'API key (env FOLEY_API_KEY)', env.FOLEY_API_KEY)
+    .option('--json', 'machine-readable output on stdout')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+  const client = (cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    return {
+      api: createApiClient({ baseUrl: g.apiUrl ?? 'http://127.0.0.1:3000', apiKey: g.apiKey }),
+      json: g.json,
+    };
+  };
+
+  program
+    .command('submit')
+    .description('submit video URLs, local .mp4/.mov files, or one .jsonl/.csv batch file')
+    .argument('<inputs...>')
+    .option('--prompt <text>', 'sound effect prompt for every item')
+    .option('--music <text>', 'background music prompt for every item')
+    .option('--asmr', 'ASMR mode for every item')
+    .option('--atomic', 'reject the whole batch if any item is invalid')
+    .option('--wait', 'wait for the batch to end, with a progress bar')
+    .option('--out <dir>', 'with --wait: download each completed video and audio into DIR')
+    .option('--poll <seconds>', 'with --wait: seconds between polls', positiveSeconds, 1)
+    .option('--timeout <seconds>', 'with --wait: stop waiting after this long', positiveSeconds, 24 * 3600)
+    .action(async (inputs: string[], o, cmd: Command) => {
+      const { api, json } = client(cmd);
+      code = await submit(
+        api,
+        inputs,
+        { ...o, json, pollMs: Math.round(o.poll * 1000), timeoutMs: Math.round(o.timeout * 1000) },
+        io,
+      );
+    });
+  program
+    .command('status')
+    .description('show a job or a batch')
+    .argument('<id>', 'job_… or bat_…')
+    .action(async (id: string, _o, cmd: Command) => {
+      const { api, json } = client(cmd);
+      code = await status(api, id, { json }, io);
+    });
+  program
+    .command('cancel')
+    .description('cancel a job, or every unfinished job of a batch')
+    .argument('<id>', 'job_… or bat_…')
+    .action(async (id: string, _o, cmd: Command) => {
+      const { api, json } = client(cmd);
+      code = await cancel(api, id, { json }, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    io.stderr.write(`${errorMessage(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = EXIT.api;
+    },
+  );
+}
