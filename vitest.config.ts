@@ -17,7 +17,12 @@ export default defineConfig({
       {
         test: {
           name: 'int',
-          include: ['apps/*/src/**/*.int.test.ts', 'packages/*/src/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts', 'test/**/*.int.test.ts'],
+          include: [
+            'apps/*/src/**/*.int.test.ts',
+            'packages/*/src/**/*.int.test.ts',
+            'apps/*/test/**/*.int.test.ts',
+            'test/**/*.int.test.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -20,6 +20,8 @@ export const DEV_DEFAULTS = {
   WEBHOOK_SECRET: 'whsec_ZGV2LW9ubHktc2VjcmV0LWNoYW5nZS1tZQ==',
   ADMIN_USER: 'admin',
   ADMIN_PASSWORD: 'admin-dev-password',
+  ADMIN_READONLY_USER: 'viewer',
+  ADMIN_READONLY_PASSWORD: 'viewer-dev-password',
   LOG_LEVEL: 'info',
   LOG_PRETTY: 'true',
   FAL_EMULATOR_DELAY_MS: '2000',

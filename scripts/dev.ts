@@ -21,7 +21,13 @@ interface Part {
 }
 const parts: Part[] = [
   { name: 's3', entry: 'scripts/local-s3.ts', color: 35, restart: false, port: env.LOCAL_S3_PORT },
-  { name: 'fal-emulator', entry: 'apps/fal-emulator/src/main.ts', color: 36, restart: false, port: env.FAL_EMULATOR_PORT },
+  {
+    name: 'fal-emulator',
+    entry: 'apps/fal-emulator/src/main.ts',
+    color: 36,
+    restart: false,
+    port: env.FAL_EMULATOR_PORT,
+  },
   { name: 'api', entry: 'apps/api/src/main.ts', color: 32, restart: false, port: env.PORT },
   { name: 'worker', entry: 'apps/worker/src/main.ts', color: 33, restart: true },
 ];
@@ -66,8 +72,16 @@ async function main() {
   );
 }
 
-function start(part: Part, restarts: number, command: [string, string[]] = [process.execPath, ['--import', 'tsx', part.entry]]) {
-  const child = spawn(command[0], command[1], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  part: Part,
+  restarts: number,
+  command: [string, string[]] = [process.execPath, ['--import', 'tsx', part.entry]],
+) {
+  const child = spawn(command[0], command[1], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.set(part.name, child);
   const prefix = `\x1b[${part.color}m${part.name.padEnd(12)}\x1b[0m │ `;
   for (const stream of [child.stdout, child.stderr]) {
@@ -88,7 +102,9 @@ function start(part: Part, restarts: number, command: [string, string[]] = [proc
       console.error(`${prefix}restarting in ${delay / 1000} s`);
       setTimeout(() => start(part, restarts + 1), delay);
     } else if (part.restart) {
-      console.error(`${prefix}gave up after 5 restarts; start one by hand: pnpm --filter ./apps/worker start`);
+      console.error(
+        `${prefix}gave up after 5 restarts; start one by hand: pnpm --filter ./apps/worker start`,
+      );
     } else {
       console.error(`${prefix}is needed by the stack; stopping.`);
       void stop(1);
@@ -116,7 +132,21 @@ async function startLocalRedis(url: string): Promise<boolean> {
   const dir = `${root}.data/redis`;
   mkdirSync(dir, { recursive: true });
   const part: Part = { name: 'redis', entry: '', color: 31, restart: false, port: port || '6379' };
-  start(part, 0, ['redis-server', ['--port', part.port!, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction']]);
+  start(part, 0, [
+    'redis-server',
+    [
+      '--port',
+      part.port!,
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+  ]);
   await waitForPort(Number(part.port), 'redis');
   return redisAnswers(url);
 }

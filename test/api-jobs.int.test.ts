@@ -34,10 +34,20 @@ describe('POST /v1/jobs', () => {
     ['missing video_url', {}, 'video_url', 'required'],
     ['video_url of the wrong type', { video_url: 42 }, 'video_url', 'invalid_type'],
     ['a non-http URL', { video_url: 'ftp://example.com/a.mp4' }, 'video_url', 'custom'],
-    ['a prompt over 200 chars', { video_url: VIDEO, sound_effect_prompt: 'x'.repeat(201) }, 'sound_effect_prompt', 'too_big'],
+    [
+      'a prompt over 200 chars',
+      { video_url: VIDEO, sound_effect_prompt: 'x'.repeat(201) },
+      'sound_effect_prompt',
+      'too_big',
+    ],
     ['asmr_mode as a string', { video_url: VIDEO, asmr_mode: 'yes' }, 'asmr_mode', 'invalid_type'],
     ['an unknown field', { video_url: VIDEO, seed: 1 }, 'seed', 'unknown_field'],
-    ['a webhook_url that is not http(s)', { video_url: VIDEO, webhook_url: 'mailto:a@b.c' }, 'webhook_url', 'custom'],
+    [
+      'a webhook_url that is not http(s)',
+      { video_url: VIDEO, webhook_url: 'mailto:a@b.c' },
+      'webhook_url',
+      'custom',
+    ],
     ['metadata over 4 KB', { video_url: VIDEO, metadata: { blob: 'x'.repeat(5000) } }, 'metadata', 'custom'],
     ['metadata that is not an object', { video_url: VIDEO, metadata: [1] }, 'metadata', 'invalid_type'],
   ])('rejects %s with 422 naming the field', async (_name, body, field, rule) => {
@@ -68,7 +78,10 @@ describe('POST /v1/jobs', () => {
   });
 
   it('checks webhook_url against the same SSRF rules', async () => {
-    const res = await stack.http('POST', '/v1/jobs', { video_url: VIDEO, webhook_url: 'http://10.1.2.3/hook' });
+    const res = await stack.http('POST', '/v1/jobs', {
+      video_url: VIDEO,
+      webhook_url: 'http://10.1.2.3/hook',
+    });
     expect(res.status).toBe(422);
     expect(res.body.error.details[0]).toMatchObject({ field: 'webhook_url', rule: 'private' });
   });
@@ -88,7 +101,10 @@ describe('POST /v1/jobs', () => {
     expect(text.status).toBe(415);
     expect(text.body.error.message).toContain('application/json');
 
-    const big = await stack.http('POST', '/v1/jobs', { video_url: VIDEO, metadata: { x: 'y'.repeat(70_000) } });
+    const big = await stack.http('POST', '/v1/jobs', {
+      video_url: VIDEO,
+      metadata: { x: 'y'.repeat(70_000) },
+    });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('body_too_large');
 
@@ -119,7 +135,12 @@ describe('Idempotency-Key', () => {
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
     // Keys are per tenant: another key may use the same Idempotency-Key for its own job.
-    const b = await stack.http('POST', '/v1/jobs', { video_url: VIDEO, asmr_mode: true }, { headers, key: API_KEY_B });
+    const b = await stack.http(
+      'POST',
+      '/v1/jobs',
+      { video_url: VIDEO, asmr_mode: true },
+      { headers, key: API_KEY_B },
+    );
     expect(b.status).toBe(202);
     expect(b.body.id).not.toBe(first.body.id);
   });
@@ -131,7 +152,9 @@ describe('reading and listing', () => {
     expect((await stack.http('GET', `/v1/jobs/${created.body.id}`)).status).toBe(200);
     const other = await stack.http('GET', `/v1/jobs/${created.body.id}`, undefined, { key: API_KEY_B });
     expect(other.status).toBe(404);
-    const cancel = await stack.http('POST', `/v1/jobs/${created.body.id}/cancel`, undefined, { key: API_KEY_B });
+    const cancel = await stack.http('POST', `/v1/jobs/${created.body.id}/cancel`, undefined, {
+      key: API_KEY_B,
+    });
     expect(cancel.status).toBe(404);
     expect((await stack.http('GET', '/v1/jobs/job_nope')).status).toBe(404);
   });
@@ -141,11 +164,17 @@ describe('reading and listing', () => {
     const pager = await startStack({ worker: false, env: { API_KEYS: `pager:${key}`, URL_ALLOWLIST: '' } });
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await pager.http('POST', '/v1/jobs', { video_url: VIDEO }, { key })).body.id);
+      for (let i = 0; i < 5; i++)
+        ids.push((await pager.http('POST', '/v1/jobs', { video_url: VIDEO }, { key })).body.id);
       const seen: string[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < 5; page++) {
-        const res: any = await pager.http('GET', `/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, { key });
+        const res: any = await pager.http(
+          'GET',
+          `/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          undefined,
+          { key },
+        );
         expect(res.status).toBe(200);
         expect(res.body.data.length).toBeLessThanOrEqual(2);
         seen.push(...res.body.data.map((j: { id: string }) => j.id));

@@ -52,7 +52,11 @@ describe('happy path', () => {
     const job = await stack.waitForJob(id);
     expect(job.status).toBe('completed');
     expect(job.fal_request_id).toBeTruthy();
-    expect(job.output.video).toMatchObject({ bucket: stack.bucket, key: `jobs/${id}/video.mp4`, content_type: 'video/mp4' });
+    expect(job.output.video).toMatchObject({
+      bucket: stack.bucket,
+      key: `jobs/${id}/video.mp4`,
+      content_type: 'video/mp4',
+    });
     expect(job.output.audio).toMatchObject({ key: `jobs/${id}/audio.mp3`, content_type: 'audio/mpeg' });
 
     const video = await probeMedia(job.output.video.url);
@@ -62,7 +66,9 @@ describe('happy path', () => {
     const audio = await probeMedia(job.output.audio.url);
     expect(audio.streams[0]?.codec).toBe('mp3');
 
-    const head = await stack.s3.client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: job.output.video.key }));
+    const head = await stack.s3.client.send(
+      new HeadObjectCommand({ Bucket: stack.bucket, Key: job.output.video.key }),
+    );
     expect(head.ContentLength).toBe(job.output.video.file_size);
     expect(head.ContentType).toBe('video/mp4');
     expect(job.output.video.sha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
@@ -110,7 +116,9 @@ describe('faults from fal', () => {
 
   it.each([500, 502, 503, 504])('%i on status polls is retried', async (status) => {
     await fault({ op: 'status', status, times: 2 });
-    const job = await stack.waitForJob(await submit({ video_url: sample(), sound_effect_prompt: `f-status-${status}` }));
+    const job = await stack.waitForJob(
+      await submit({ video_url: sample(), sound_effect_prompt: `f-status-${status}` }),
+    );
     expect(job.status).toBe('completed');
     expect(await submitsFor(sample(), `f-status-${status}`)).toHaveLength(1);
   });
@@ -119,14 +127,22 @@ describe('faults from fal', () => {
     await fault({ op: 'result', status: 503 });
     await fault({ op: 'status', drop: true });
     await fault({ op: 'status', delay_ms: 4_000 });
-    const job = await stack.waitForJob(await submit({ video_url: sample(), sound_effect_prompt: 'f-mixed' }), undefined, 45_000);
+    const job = await stack.waitForJob(
+      await submit({ video_url: sample(), sound_effect_prompt: 'f-mixed' }),
+      undefined,
+      45_000,
+    );
     expect(job.status).toBe('completed');
     expect(await submitsFor(sample(), 'f-mixed')).toHaveLength(1);
   });
 
   it('a failing output download is retried', async () => {
     await fault({ op: 'file', status: 500, times: 1 });
-    const job = await stack.waitForJob(await submit({ video_url: sample(), sound_effect_prompt: 'f-file' }), undefined, 45_000);
+    const job = await stack.waitForJob(
+      await submit({ video_url: sample(), sound_effect_prompt: 'f-file' }),
+      undefined,
+      45_000,
+    );
     expect(job.status).toBe('completed');
   });
 

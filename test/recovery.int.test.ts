@@ -57,7 +57,9 @@ describe('crash recovery', () => {
         const job = await stack.waitForJob(id, undefined, 40_000);
         expect(job.status).toBe('completed');
         expect(job.fal_request_id).toBe(before.fal_request_id);
-        const submits = (await stack.emulatorRequests()).filter((r) => r.input?.sound_effect_prompt === 'kill-9');
+        const submits = (await stack.emulatorRequests()).filter(
+          (r) => r.input?.sound_effect_prompt === 'kill-9',
+        );
         expect(submits).toHaveLength(1);
       } finally {
         await worker.close();
@@ -80,7 +82,9 @@ describe('crash recovery', () => {
     try {
       const job = await stack.waitForJob(id, undefined, 30_000);
       expect(job.status).toBe('completed');
-      expect((await stack.emulatorRequests()).filter((r) => r.input?.sound_effect_prompt === 'sigterm')).toHaveLength(1);
+      expect(
+        (await stack.emulatorRequests()).filter((r) => r.input?.sound_effect_prompt === 'sigterm'),
+      ).toHaveLength(1);
     } finally {
       await worker.close();
     }

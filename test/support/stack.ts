@@ -133,10 +133,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         if (last.status === 200 && statuses.includes(last.body.status)) return last.body;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`job ${id} did not reach ${statuses.join('|')} in ${timeoutMs} ms: ${JSON.stringify(last?.body)}`);
+      throw new Error(
+        `job ${id} did not reach ${statuses.join('|')} in ${timeoutMs} ms: ${JSON.stringify(last?.body)}`,
+      );
     },
     async emulatorRequests() {
-      return (await fetch(`${emulator.url}/_emulator/requests`)).json() as Promise<Array<Record<string, any>>>;
+      return (await fetch(`${emulator.url}/_emulator/requests`)).json() as Promise<
+        Array<Record<string, any>>
+      >;
     },
     async close() {
       await Promise.all(workers.map((w) => w.close().catch(() => {})));

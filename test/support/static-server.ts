@@ -17,13 +17,25 @@ export async function serveFiles(files: Record<string, string>): Promise<{
       return;
     }
     const size = statSync(path).size;
-    const type = path.endsWith('.mov') ? 'video/quicktime' : path.endsWith('.mp4') ? 'video/mp4' : 'application/octet-stream';
+    const type = path.endsWith('.mov')
+      ? 'video/quicktime'
+      : path.endsWith('.mp4')
+        ? 'video/mp4'
+        : 'application/octet-stream';
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    const headers = { 'content-type': type, 'accept-ranges': 'bytes', 'content-disposition': `inline; filename="${basename(path)}"` };
+    const headers = {
+      'content-type': type,
+      'accept-ranges': 'bytes',
+      'content-disposition': `inline; filename="${basename(path)}"`,
+    };
     if (range) {
       const start = Number(range[1]);
       const end = Math.min(range[2] ? Number(range[2]) : size - 1, size - 1);
-      res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}` });
+      res.writeHead(206, {
+        ...headers,
+        'content-length': end - start + 1,
+        'content-range': `bytes ${start}-${end}/${size}`,
+      });
       if (req.method === 'HEAD') return void res.end();
       createReadStream(path, { start, end }).pipe(res);
       return;

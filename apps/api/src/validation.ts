@@ -34,7 +34,12 @@ export function validationError(issues: FieldIssue[]): ApiError {
   const first = issues[0];
   const summary = first ? `${first.field}: ${first.message}` : 'invalid request';
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  return new ApiError(422, 'validation_error', `${summary}${more}`, issues as unknown as Array<Record<string, unknown>>);
+  return new ApiError(
+    422,
+    'validation_error',
+    `${summary}${more}`,
+    issues as unknown as Array<Record<string, unknown>>,
+  );
 }
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {

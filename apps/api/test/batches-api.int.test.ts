@@ -152,7 +152,9 @@ describe('POST /v1/batches', () => {
     );
     const declared = await post(big, 'application/x-ndjson');
     expect(declared.status).toBe(413);
-    const bigJson = JSON.stringify({ items: [{ video_url: url(0), sound_effect_prompt: 'x'.repeat(BODY_LIMIT) }] });
+    const bigJson = JSON.stringify({
+      items: [{ video_url: url(0), sound_effect_prompt: 'x'.repeat(BODY_LIMIT) }],
+    });
     expect((await post(bigJson, 'application/json')).status).toBe(413);
     // Chunked (no Content-Length): the limit is found while streaming, and reading stops there.
     let sent = 0;

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DubJobData, DubJobResult } from './jobs';
 import { type JobSnapshot, type JobView, type QueueState, toJobView } from './job-view';
+import type { DubJobData, DubJobResult } from './jobs';
 import type { FoleyKeys } from './keys';
 import type { ObjectStore } from './object-store';
 

@@ -15,7 +15,8 @@ export function requestContext(logger: Logger): RequestHandler[] {
   const http = pinoHttp({
     logger,
     genReqId: (_req, res) => (res as unknown as { locals: { requestId: string } }).locals.requestId,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
     serializers: {
       req: (req: { method: string; url: string }) => ({ method: req.method, url: stripQuery(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

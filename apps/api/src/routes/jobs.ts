@@ -31,7 +31,10 @@ export function jobsRouter(deps: {
     const key = deps.idempotency.validateKey(req.get('idempotency-key'));
     const body = parseBody(createJobBodySchema, req.body);
     const { job, replayed } = await deps.jobs.create(tenant, body, key);
-    res.status(replayed ? 200 : 202).location(`/v1/jobs/${job.id}`).json(job);
+    res
+      .status(replayed ? 200 : 202)
+      .location(`/v1/jobs/${job.id}`)
+      .json(job);
   });
 
   router.get('/v1/jobs', async (req, res) => {
@@ -44,7 +47,10 @@ export function jobsRouter(deps: {
       if (!deps.batchIndex) throw new ApiError(422, 'validation_error', 'batch_id: batches are not enabled');
       indexKey = await deps.batchIndex(tenant, batch_id);
     }
-    res.json({ object: 'list', ...(await deps.jobs.list(tenant, { ...q, ...(indexKey ? { indexKey } : {}) })) });
+    res.json({
+      object: 'list',
+      ...(await deps.jobs.list(tenant, { ...q, ...(indexKey ? { indexKey } : {}) })),
+    });
   });
 
   router.get('/v1/jobs/:id', async (req, res) => {

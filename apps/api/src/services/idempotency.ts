@@ -16,9 +16,12 @@ export function createIdempotency(deps: { redis: Redis; keys: FoleyKeys; ttlMs: 
     validateKey(key: string | undefined): string | undefined {
       if (key === undefined) return undefined;
       if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-        throw new ApiError(422, 'validation_error', 'Idempotency-Key: must be 1–255 printable ASCII characters', [
-          { field: 'Idempotency-Key', rule: 'format', message: 'must be 1–255 printable ASCII characters' },
-        ]);
+        throw new ApiError(
+          422,
+          'validation_error',
+          'Idempotency-Key: must be 1–255 printable ASCII characters',
+          [{ field: 'Idempotency-Key', rule: 'format', message: 'must be 1–255 printable ASCII characters' }],
+        );
       }
       return key;
     },

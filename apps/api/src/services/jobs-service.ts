@@ -57,7 +57,11 @@ export function createJobsService(deps: JobsServiceDeps) {
       if (claim.kind === 'replay') {
         const job = await deps.reader.view(claim.resourceId);
         if (!job) {
-          throw new ApiError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed');
+          throw new ApiError(
+            409,
+            'request_in_progress',
+            'a request with this Idempotency-Key is still being processed',
+          );
         }
         return { job, replayed: true };
       }
@@ -133,11 +137,19 @@ export function createJobsService(deps: JobsServiceDeps) {
       );
       if (removed) {
         const record: CanceledJobRecord = {
-          data: { ...job.data, error: { code: 'canceled', message: 'canceled by the client before it started' } },
+          data: {
+            ...job.data,
+            error: { code: 'canceled', message: 'canceled by the client before it started' },
+          },
           attemptsMade: job.attemptsMade,
           finishedOn: now(),
         };
-        await deps.redis.set(deps.keys.canceledJob(id), JSON.stringify(record), 'EX', JOB_RETENTION.failedSeconds);
+        await deps.redis.set(
+          deps.keys.canceledJob(id),
+          JSON.stringify(record),
+          'EX',
+          JOB_RETENTION.failedSeconds,
+        );
         const view = await get(tenant, id);
         await deps.onJobFinished(view, { tenant });
         return view;
@@ -150,7 +162,9 @@ export function createJobsService(deps: JobsServiceDeps) {
     if (fresh && (await fresh.getState()) === 'delayed') await fresh.promote().catch(() => {});
     const view = await get(tenant, id);
     // The worker may already have acted on the flag (and cleared it) before this read.
-    return view.status === 'queued' || view.status === 'processing' ? { ...view, cancel_requested: true } : view;
+    return view.status === 'queued' || view.status === 'processing'
+      ? { ...view, cancel_requested: true }
+      : view;
   }
 
   return { buildJobData, create, get, list, cancel };

@@ -9,7 +9,10 @@ import { validationError } from '../validation';
 export function createUrlPolicy(allowlistEntries: string[]) {
   const allowlist: Allowlist = parseAllowlist(allowlistEntries);
 
-  function issues(fields: { video_url?: string; webhook_url?: string | undefined }, prefix = ''): FieldIssue[] {
+  function issues(
+    fields: { video_url?: string; webhook_url?: string | undefined },
+    prefix = '',
+  ): FieldIssue[] {
     const found: FieldIssue[] = [];
     for (const [field, value] of Object.entries(fields)) {
       if (typeof value !== 'string') continue;
