@@ -1,7 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { probeMedia } from '@foley/shared/testing/media';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeVideo, probeMedia } from '@foley/shared/testing/media';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type DevStack, startDevStack } from './support/dev-stack';
+import { type DevStack, root, startDevStack } from './support/dev-stack';
 
 // `pnpm dev` as a new user runs it: submit over HTTP, poll, fetch both outputs through the presigned
 // URLs, check them with ffprobe, then Ctrl-C stops every part.
@@ -56,6 +59,44 @@ it('dubs the sample video end to end through the running stack', async () => {
     job.output.audio.url,
   ]);
   expect(probe.toString().trim()).toBe('mp3');
+});
+
+it('the foley CLI submits a URL and a local file as a batch, waits, and downloads both results', async () => {
+  const local = await makeVideo({ seconds: 4, format: 'mov' });
+  const out = mkdtempSync(join(tmpdir(), 'foley-cli-out-'));
+  try {
+    const run = spawnSync(
+      process.execPath,
+      [
+        'apps/cli/bin/foley.js',
+        'submit',
+        `${stack.emulator}/_emulator/samples/sample.mp4`,
+        local,
+        '--prompt',
+        'wind',
+        '--wait',
+        '--out',
+        out,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, FOLEY_API_URL: stack.api, FOLEY_API_KEY: stack.apiKey },
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
+    );
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/2\/2/);
+    const files = readdirSync(out).sort();
+    expect(files.filter((f) => f.endsWith('.mp4'))).toHaveLength(2);
+    expect(files.filter((f) => f.endsWith('.mp3'))).toHaveLength(2);
+    for (const f of files.filter((name) => name.endsWith('.mp4'))) {
+      const media = await probeMedia(join(out, f));
+      expect(media.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 it('stops every part on Ctrl-C', async () => {
