@@ -69,7 +69,9 @@ try {
   console.log('path                         p50      p95      mean');
   console.log(`direct fal client (baseline) ${ms(b.p50)}  ${ms(b.p95)}  ${ms(b.mean)}`);
   console.log(`through Foley                ${ms(f.p50)}  ${ms(f.p95)}  ${ms(f.mean)}`);
-  console.log(`ratio Foley/baseline p50 ${(f.p50 / b.p50).toFixed(2)}x, mean ${(f.mean / b.mean).toFixed(2)}x`);
+  console.log(
+    `ratio Foley/baseline p50 ${(f.p50 / b.p50).toFixed(2)}x, mean ${(f.mean / b.mean).toFixed(2)}x`,
+  );
 } finally {
   await stack.close();
 }
