@@ -1,37 +1,21 @@
-import { ConfigError, loadConfig } from '@foley/shared/config';
 import { createLogger } from '@foley/shared/logger';
+import { loadConfigOrExit, onShutdownSignal } from '@foley/shared/process';
 import { apiConfigSchema } from './config';
 import { startApi } from './server';
 
 /** Composition root of the API process: config → server → graceful shutdown on SIGTERM/SIGINT. */
 async function main() {
-  let config: ReturnType<typeof loadConfig<typeof apiConfigSchema>>;
-  try {
-    config = loadConfig(apiConfigSchema);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`foley api: ${error.message}`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(apiConfigSchema, 'api');
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const api = await startApi(config, logger);
   logger.info({ port: api.port }, `API listening on ${api.url}`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
+    setTimeout(() => process.exit(1), 10_000).unref();
     await api.close();
     logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((error) => {

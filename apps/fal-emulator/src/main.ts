@@ -1,11 +1,11 @@
-import { loadConfig } from '@foley/shared/config';
 import { createLogger } from '@foley/shared/logger';
+import { loadConfigOrExit, onShutdownSignal } from '@foley/shared/process';
 import { emulatorConfigSchema } from './config';
 import { startEmulator } from './server';
 
 /** `pnpm emulator`: the fal emulator on FAL_EMULATOR_PORT until SIGTERM/SIGINT. */
 async function main() {
-  const config = loadConfig(emulatorConfigSchema);
+  const config = loadConfigOrExit(emulatorConfigSchema, 'fal-emulator');
   const logger = createLogger({ name: 'fal-emulator', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const emulator = await startEmulator({
     port: config.FAL_EMULATOR_PORT,
@@ -23,16 +23,10 @@ async function main() {
   void fetch(`${emulator.url}/_emulator/samples/sample.mp4`, { method: 'HEAD' }).catch(() => undefined);
   void fetch(`${emulator.url}/_emulator/samples/sample.mov`, { method: 'HEAD' }).catch(() => undefined);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'fal emulator stopping');
     await emulator.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((error: unknown) => {

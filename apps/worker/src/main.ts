@@ -1,20 +1,11 @@
-import { ConfigError, loadConfig } from '@foley/shared/config';
 import { createLogger } from '@foley/shared/logger';
-import { type WorkerConfig, workerConfigSchema } from './config';
+import { loadConfigOrExit, onShutdownSignal } from '@foley/shared/process';
+import { workerConfigSchema } from './config';
 import { startWorker } from './start-worker';
 
 /** Composition root of a worker process: config → workers → graceful shutdown on SIGTERM/SIGINT. */
 async function main() {
-  let config: WorkerConfig;
-  try {
-    config = loadConfig(workerConfigSchema);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`foley worker: ${error.message}`);
-      process.exit(78);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(workerConfigSchema, 'worker');
   const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const worker = await startWorker(config, logger);
   logger.info(
@@ -22,17 +13,11 @@ async function main() {
     `worker consuming queue "dubbing" (prefix ${config.QUEUE_PREFIX})`,
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'shutting down: no new jobs; jobs waiting on fal are handed back');
     await worker.close();
     logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((error) => {
