@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batch-tracker';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/job-finished';
 import { foleyKeys } from '@foley/shared/keys';
@@ -49,6 +50,8 @@ export async function startWorker(
   const allowlist = parseAllowlist(config.URL_ALLOWLIST);
   const guardedFetch = createGuardedFetch({ allowlist });
   const shutdown = new AbortController();
+  // Every job waiting on fal listens on this signal: as many listeners as WORKER_CONCURRENCY, by design.
+  setMaxListeners(0, shutdown.signal);
   // Outbound webhooks: job events emitted here, delivered by their own Worker on the `webhooks` queue.
   const webhooks = await startWebhooks({
     config,
