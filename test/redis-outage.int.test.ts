@@ -44,4 +44,5 @@ it('answers 503 quickly while Redis is down and recovers by itself', async () =>
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(status).toBe(202);
+  expect((await fetch(`${stack.api.url}/readyz`)).status).toBe(200);
 });

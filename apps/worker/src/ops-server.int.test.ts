@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createLogger } from '@foley/shared/logger';
 import { createMetrics } from '@foley/shared/metrics';
@@ -16,6 +19,7 @@ let redis: Redis;
 let s3Server: LocalS3Server;
 let s3: S3Client;
 let ops: OpsServer;
+const s3Dir = mkdtempSync(join(tmpdir(), 'ops-s3-'));
 const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
 
 beforeAll(async () => {
@@ -23,7 +27,7 @@ beforeAll(async () => {
   if (!spawned) throw new Error('these tests need redis-server on PATH');
   redisServer = spawned;
   redis = createRedis(redisServer.url, 'worker');
-  s3Server = await startLocalS3Server();
+  s3Server = await startLocalS3Server({ directory: s3Dir });
   s3 = createS3Client({
     S3_ENDPOINT: s3Server.endpoint,
     S3_REGION: 'us-east-1',
@@ -48,6 +52,7 @@ afterAll(async () => {
   redisServer?.stop();
   s3?.destroy();
   await s3Server?.close().catch(() => {});
+  rmSync(s3Dir, { recursive: true, force: true });
 });
 
 const get = async (path: string, method = 'GET') => {
@@ -67,7 +72,7 @@ it('serves liveness, metrics and refuses anything else', async () => {
   expect((await get('/metrics', 'POST')).status).toBe(405);
 });
 
-it('is ready while Redis and S3 answer, and names each one that stops', async () => {
+it('is ready while Redis and S3 answer, names each one that stops, and recovers when they return', async () => {
   let ready = await get('/readyz');
   expect(ready.status).toBe(200);
   expect(JSON.parse(ready.text)).toEqual({
@@ -96,4 +101,17 @@ it('is ready while Redis and S3 answer, and names each one that stops', async ()
   }
   expect(ready.status).toBe(503);
   expect(failing).toEqual(['redis', 's3']);
+
+  // Both come back on the same addresses: readiness follows without restarting anything.
+  const redisPort = Number(new URL(redisServer.url).port);
+  const restarted = await spawnRedisServer({ port: redisPort });
+  if (!restarted) throw new Error('redis-server vanished from PATH');
+  redisServer = restarted;
+  s3Server = await startLocalS3Server({ port: s3Server.port, directory: s3Dir });
+  for (let i = 0; i < 60 && ready.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    ready = await get('/readyz');
+  }
+  expect(ready.status).toBe(200);
+  expect(JSON.parse(ready.text).status).toBe('ready');
 });
