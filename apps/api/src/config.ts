@@ -1,4 +1,5 @@
 import { bool, csv, duration, logLevel, port, redisEnv, s3Env, webhookEnv } from '@foley/shared/config';
+import { JOB_RETENTION } from '@foley/shared/queues';
 import { z } from 'zod';
 
 const byteSize = z.coerce.number().int().min(1024);
@@ -22,7 +23,10 @@ export const apiConfigSchema = z.object({
   BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(10_000),
   /** Attempts per dubbing job (each step retries within an attempt budget; see DESIGN.md §2). */
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
-  IDEMPOTENCY_TTL: duration.default(24 * 3_600_000),
+  /** Not past job retention: a replay must find its job, or an abandoned-looking claim is taken over. */
+  IDEMPOTENCY_TTL: duration
+    .pipe(z.number().max(JOB_RETENTION.completedSeconds * 1000, 'must be at most 7d (job retention)'))
+    .default(24 * 3_600_000),
   /** fal's JWKS, for verifying fal webhooks at POST /v1/fal/webhook. */
   FAL_JWKS_URL: z.string().url().default('https://rest.fal.ai/.well-known/jwks.json'),
   FAL_BASE_URL: z.string().url().optional(),

@@ -38,6 +38,7 @@ const bad = {
   503: 'Redis or S3 unavailable; retry shortly',
 };
 const found = { 401: bad[401], 404: 'Unknown id, or owned by another API key', 503: bad[503] };
+const inProgress = 'An earlier request with this Idempotency-Key is still being processed; retry shortly';
 
 export const API_ROUTES: RouteSpec[] = [
   {
@@ -52,6 +53,7 @@ export const API_ROUTES: RouteSpec[] = [
       200: 'Replay of an earlier request with the same Idempotency-Key',
       202: 'Job queued',
       ...bad,
+      409: inProgress,
     },
   },
   {
@@ -61,7 +63,13 @@ export const API_ROUTES: RouteSpec[] = [
     auth: 'bearer',
     summary: "List the API key's jobs, newest first",
     query: listJobsQuerySchema,
-    responses: { 200: 'A page of jobs and `next_cursor`', 401: bad[401], 422: bad[422], 503: bad[503] },
+    responses: {
+      200: 'A page of jobs and `next_cursor`',
+      401: bad[401],
+      404: '`batch_id` is unknown, or owned by another API key',
+      422: bad[422],
+      503: bad[503],
+    },
   },
   {
     method: 'get',
@@ -77,7 +85,12 @@ export const API_ROUTES: RouteSpec[] = [
     tag: 'jobs',
     auth: 'bearer',
     summary: 'Cancel a job (queued: at once; running: asks fal to cancel)',
-    responses: { 200: 'Canceled', 202: 'Cancel requested; the job ends `canceled` shortly', ...found },
+    responses: {
+      200: 'Canceled',
+      202: 'Cancel requested; the job ends `canceled` shortly',
+      ...found,
+      409: 'The job already ended (`details.status`)',
+    },
   },
   {
     method: 'get',
@@ -108,7 +121,7 @@ export const API_ROUTES: RouteSpec[] = [
       'text/csv': text('Header row of job fields (video_url, sound_effect_prompt, …), one video per row'),
     },
     idempotent: true,
-    responses: { 200: 'Replay (same Idempotency-Key)', 202: 'Batch accepted', ...bad },
+    responses: { 200: 'Replay (same Idempotency-Key)', 202: 'Batch accepted', ...bad, 409: inProgress },
   },
   {
     method: 'get',
@@ -124,7 +137,12 @@ export const API_ROUTES: RouteSpec[] = [
     tag: 'batches',
     auth: 'bearer',
     summary: "Cancel a batch's unfinished jobs",
-    responses: { 200: 'Canceled', 202: 'Cancel requested for running jobs', ...found },
+    responses: {
+      200: 'Canceled',
+      202: 'Cancel requested for running jobs',
+      ...found,
+      409: 'The batch already ended (`details.status`)',
+    },
   },
   {
     method: 'post',

@@ -94,6 +94,13 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('documents the 404 and 409 answers the handlers give besides lookups of an id', () => {
+    const statuses = (method: string, path: string) => Object.keys(op(method, path).responses);
+    expect(statuses('get', '/v1/jobs')).toContain('404'); // unknown batch_id
+    for (const path of ['/v1/jobs', '/v1/batches', '/v1/jobs/{id}/cancel', '/v1/batches/{id}/cancel'])
+      expect(statuses('post', path), path).toContain('409');
+  });
+
   it('derives request schemas from the zod schemas the routes parse with', () => {
     const create = op('post', '/v1/jobs').requestBody?.content['application/json']?.schema as {
       required: string[];

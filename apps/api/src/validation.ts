@@ -24,7 +24,7 @@ export function fieldIssues(
     }
     const field = path.join('.') || '(body)';
     const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
-    const rule = missing ? 'required' : issue.code;
+    const rule = missing ? 'required' : (customRule(issue) ?? issue.code);
     const message = rule === 'required' ? 'is required' : issue.message;
     return [{ field, rule, message }];
   });
@@ -49,6 +49,12 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw validationError(fieldIssues(parsed.error, [], body));
   return parsed.data;
+}
+
+/** A custom check may name its rule (`params.rule`), e.g. `too_deep`; otherwise the rule is zod's code. */
+function customRule(issue: z.ZodError['issues'][number]): string | undefined {
+  const rule = issue.code === 'custom' ? issue.params?.rule : undefined;
+  return typeof rule === 'string' ? rule : undefined;
 }
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from './main';
@@ -39,6 +41,45 @@ describe('foley (in-process)', () => {
     const t = io();
     expect(await run(['--help'], {}, t.io)).toBe(0);
     expect(t.out()).toContain('submit');
+  });
+
+  it('never prints the API key from the environment, in help or after a usage error', async () => {
+    const env = { FOLEY_API_KEY: 'sk_secret_cli_key_0001' };
+    for (const argv of [['--help'], ['--bogus'], ['submit', '--nope', 'x.mp4']]) {
+      const t = io();
+      await run(argv, env, t.io);
+      const printed = t.out() + t.err();
+      expect(printed, argv.join(' ')).toMatch(/Usage: foley/);
+      expect(printed, argv.join(' ')).not.toContain('sk_secret_cli_key_0001');
+    }
+  });
+
+  it('sends the key from FOLEY_API_KEY, and --api-key wins over it', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"object":"job","id":"job_x","status":"queued"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const id = 'job_01m8bv1zgbtqs9wa1dh6btddy2';
+      expect(await run(['status', id], { FOLEY_API_URL: url, FOLEY_API_KEY: 'env_key_0001' }, io().io)).toBe(
+        0,
+      );
+      expect(
+        await run(
+          ['--api-key', 'flag_key_0002', 'status', id],
+          { FOLEY_API_URL: url, FOLEY_API_KEY: 'env_key_0001' },
+          io().io,
+        ),
+      ).toBe(0);
+    } finally {
+      server.close();
+    }
+    expect(seen).toEqual(['Bearer env_key_0001', 'Bearer flag_key_0002']);
   });
 
   it('exits 3 when the API is unreachable, naming it', async () => {

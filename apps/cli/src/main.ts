@@ -28,7 +28,8 @@ export async function run(argv: string[], env: Record<string, string | undefined
       'Foley API base URL (env FOLEY_API_URL)',
       env.FOLEY_API_URL ?? 'http://127.0.0.1:3000',
     )
-    .option('--api-key <key>', 'API key (env FOLEY_API_KEY)', env.FOLEY_API_KEY)
+    // No default from the environment: commander prints defaults in --help, and help follows every usage error.
+    .option('--api-key <key>', 'API key (env FOLEY_API_KEY)')
     .option('--json', 'machine-readable output on stdout')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -36,7 +37,10 @@ export async function run(argv: string[], env: Record<string, string | undefined
   const client = (cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     return {
-      api: createApiClient({ baseUrl: g.apiUrl ?? 'http://127.0.0.1:3000', apiKey: g.apiKey }),
+      api: createApiClient({
+        baseUrl: g.apiUrl ?? 'http://127.0.0.1:3000',
+        apiKey: g.apiKey ?? env.FOLEY_API_KEY,
+      }),
       json: g.json,
     };
   };

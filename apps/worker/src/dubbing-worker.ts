@@ -4,7 +4,7 @@ import { FOLEY_BACKOFF, QUEUES } from '@foley/shared/queues';
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { backoffDelay } from './backoff';
-import { processDubJob } from './processors/dub';
+import { failAbandonedJob, processDubJob } from './processors/dub';
 import type { DubDeps, DubJob } from './processors/dub-deps';
 import { JobDeferred, JobReleased } from './processors/job-control';
 
@@ -17,7 +17,7 @@ export function createDubbingWorker(opts: {
   workerOptions?: Partial<WorkerOptions>;
 }): Worker<DubJobData, DubJobResult> {
   const { deps } = opts;
-  return new Worker<DubJobData, DubJobResult>(
+  const worker = new Worker<DubJobData, DubJobResult>(
     QUEUES.dubbing.name,
     async (job, token) => {
       try {
@@ -40,6 +40,14 @@ export function createDubbingWorker(opts: {
       ...opts.workerOptions,
     },
   );
+  worker.on('failed', (job, error) => {
+    // A deferred failure (stalled too often) never reached the processor, which reports every other end.
+    if (!job?.deferredFailure) return;
+    failAbandonedJob(asDubJob(job), error.message, deps).catch((e: unknown) =>
+      deps.logger.error({ job_id: job.id, err: e }, 'could not report an abandoned job'),
+    );
+  });
+  return worker;
 }
 
 /** BullMQ calls this for jobs whose backoff type is `foley`: a server's Retry-After wins over the curve. */

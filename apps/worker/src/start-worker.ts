@@ -4,7 +4,7 @@ import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/job-fini
 import { foleyKeys } from '@foley/shared/keys';
 import type { Logger } from '@foley/shared/logger';
 import { createMetrics } from '@foley/shared/metrics';
-import { QUEUES } from '@foley/shared/queues';
+import { JOB_RETENTION, QUEUES } from '@foley/shared/queues';
 import { readinessChecks } from '@foley/shared/readiness';
 import { createRedis } from '@foley/shared/redis';
 import { createS3Client, createS3ObjectStore } from '@foley/shared/s3';
@@ -88,6 +88,15 @@ export async function startWorker(
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
     slots: createFalSlots({ redis, key: keys.falSlots(), limit: config.FAL_CONCURRENCY }),
+    claimSubmit: async (jobId) =>
+      (await redis.set(
+        keys.falSubmitClaim(jobId),
+        String(Date.now()),
+        'EX',
+        JOB_RETENTION.failedSeconds,
+        'NX',
+      )) === 'OK',
+    releaseSubmit: async (jobId) => void (await redis.del(keys.falSubmitClaim(jobId))),
     signals: createJobSignals(subscriber, keys.jobEvents),
     isCancelRequested: async (jobId) => (await redis.exists(keys.cancelRequested(jobId))) === 1,
     clearCancelRequest: async (jobId) => void (await redis.del(keys.cancelRequested(jobId))),
@@ -154,6 +163,7 @@ export async function startWorker(
       await ops.close();
       await Promise.all(watched.map((q) => q.close().catch(() => {})));
       await webhooks.close();
+      await guardedFetch.close().catch(() => {});
       redis.disconnect();
       subscriber.disconnect();
       s3.destroy();

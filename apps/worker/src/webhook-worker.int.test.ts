@@ -212,8 +212,11 @@ describe('webhook delivery (real Redis, loopback receiver)', () => {
     expect(event.status).toBe('failed');
     expect(event.attempts.map((a) => a.outcome)).toEqual(['retrying', 'retrying', 'retrying', 'failed']);
     expect(rx.received).toHaveLength(4);
-    const job = await t.queue.getJob(event_id);
-    expect(await job?.getState()).toBe('failed');
+    // The attempt is recorded before BullMQ moves the job, so wait for the move.
+    const job = await waitFor('the queue job to fail', async () => {
+      const j = await t.queue.getJob(event_id);
+      return (await j?.getState()) === 'failed' ? j : undefined;
+    });
     expect(job?.attemptsMade).toBe(4);
     expect(t.outcomes).toEqual(['retrying', 'retrying', 'retrying', 'failed']);
   });

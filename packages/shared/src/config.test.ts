@@ -34,6 +34,21 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short-secret');
   });
 
+  it('blanks the password of a URL it echoes (a bad REDIS_URL often carries one)', () => {
+    const env = { API_SECRET_KEY: 'x'.repeat(16), REDIS_URL: 'rediss://default:hunter2-pw@redis host:6380' };
+    const message = (() => {
+      try {
+        loadConfig(schema, env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    })();
+    expect(message).toContain('REDIS_URL: ');
+    expect(message).toContain('got "rediss://[redacted]@redis host:6380"');
+    expect(message).not.toContain('hunter2-pw');
+  });
+
   it('says when a required variable is missing', () => {
     expect(() => loadConfig(schema, {})).toThrow(/API_SECRET_KEY: .*\(unset\)/);
   });

@@ -32,7 +32,9 @@ export function loadConfig<S extends z.ZodType>(
 }
 
 function redactValue(name: string, value: string): string {
-  return /KEY|SECRET|PASSWORD|TOKEN/i.test(name) ? '[redacted]' : value;
+  if (/KEY|SECRET|PASSWORD|TOKEN/i.test(name)) return '[redacted]';
+  // A URL's user info is a credential (redis://user:password@host), whatever the variable is called.
+  return value.replace(/(\/\/)[^/?#\s]*@/, '$1[redacted]@');
 }
 
 /** Comma-separated list → trimmed, non-empty items. */

@@ -1,15 +1,48 @@
 import { z } from 'zod';
 import { FAILURE_CODES } from './errors';
+import { findJsonProblem } from './json-limits';
 import { httpUrl, modelInputSchema, resolvedModelInputSchema } from './model';
 
 /** Public job contract (DESIGN.md §3): request bodies, stored job data, results and the view clients get. */
 
 export const METADATA_MAX_BYTES = 4096;
+export const METADATA_MAX_DEPTH = 32;
 
+/**
+ * A small JSON object echoed back. Checked on the value as sent: a record schema would drop a
+ * `__proto__` key silently, and sizing a deeply nested value with JSON.stringify throws (a 500).
+ */
 export const metadataSchema = z
-  .record(z.string(), z.unknown())
-  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES, {
-    message: `must serialize to at most ${METADATA_MAX_BYTES} bytes of JSON`,
+  .custom<Record<string, unknown>>()
+  .superRefine((value, ctx) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      ctx.addIssue({
+        code: 'invalid_type',
+        expected: 'record',
+        input: value,
+        message: 'must be a JSON object',
+      });
+      return;
+    }
+    const problem = findJsonProblem(value, METADATA_MAX_DEPTH);
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        path: problem.path,
+        message: problem.message,
+        params: { rule: problem.rule },
+      });
+    } else if (Buffer.byteLength(JSON.stringify(value)) > METADATA_MAX_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must serialize to at most ${METADATA_MAX_BYTES} bytes of JSON`,
+      });
+    }
+  })
+  .meta({
+    type: 'object',
+    additionalProperties: {},
+    description: `A JSON object of at most ${METADATA_MAX_BYTES} bytes and ${METADATA_MAX_DEPTH} levels, echoed back`,
   });
 
 export const createJobBodySchema = modelInputSchema.extend({

@@ -5,7 +5,7 @@
 export function foleyKeys(prefix: string) {
   const p = `${prefix}:foley`;
   return {
-    /** ZSET of a tenant's job ids scored by creation time (ms): the index behind GET /v1/jobs. */
+    /** ZSET (score 0, lexicographic: ids sort by creation time) of a tenant's job ids: the index behind GET /v1/jobs. */
     tenantJobs: (tenant: string) => `${p}:tenant:${tenant}:jobs`,
     /** Set when a client cancels a running job; the worker sees it, asks fal to cancel and ends the job. */
     cancelRequested: (jobId: string) => `${p}:cancel:${jobId}`,
@@ -15,6 +15,8 @@ export function foleyKeys(prefix: string) {
     idempotency: (tenant: string, key: string) => `${p}:idem:${tenant}:${key}`,
     /** ZSET of jobs holding a fal slot, scored by lease expiry (ms): Foley's global fal concurrency limit. */
     falSlots: () => `${p}:fal-slots`,
+    /** Set (NX) by the one attempt of a job that may submit it to fal; kept unless fal surely created nothing. */
+    falSubmitClaim: (jobId: string) => `${p}:fal-submit:${jobId}`,
     /** Pub/sub channel that wakes a waiting job (fal webhook arrived, cancel requested). */
     jobEvents: (jobId: string) => `${p}:job-events:${jobId}`,
     /** Hash of an outbound webhook event: type, target, resource, signed body, final state. */

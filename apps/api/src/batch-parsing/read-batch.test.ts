@@ -1,6 +1,6 @@
 import type { ApiError } from '@foley/shared/errors';
 import { describe, expect, it } from 'vitest';
-import { batchFormat, readStreamedBatch } from './read-batch';
+import { assertPlainUtf8, batchFormat, readStreamedBatch } from './read-batch';
 
 async function* lines(count: number, pulled: { n: number }) {
   for (let i = 0; i < count; i++) {
@@ -30,7 +30,55 @@ describe('batchFormat', () => {
   });
 });
 
+describe('assertPlainUtf8', () => {
+  it('accepts UTF-8 (declared or not) without compression', () => {
+    for (const [type, encoding] of [
+      ['text/csv', undefined],
+      ['text/csv; charset=UTF-8', 'identity'],
+      ['application/x-ndjson;charset="utf8"', undefined],
+    ]) {
+      expect(() => assertPlainUtf8(type, encoding)).not.toThrow();
+    }
+  });
+
+  it('answers 415 naming another charset or a compression', () => {
+    expect(() => assertPlainUtf8('text/csv; charset=ISO-8859-1', undefined)).toThrow(
+      expect.objectContaining({
+        status: 415,
+        code: 'unsupported_encoding',
+        message: expect.stringContaining('iso-8859-1'),
+      }),
+    );
+    expect(() => assertPlainUtf8('application/x-ndjson', 'gzip')).toThrow(
+      expect.objectContaining({ status: 415, message: expect.stringContaining('gzip') }),
+    );
+  });
+});
+
 describe('readStreamedBatch', () => {
+  it('accepts a multi-byte character split across chunks, and refuses bytes that are not UTF-8', async () => {
+    const euro = Buffer.from('{"video_url":"https://example.com/€.mp4"}\n');
+    const split = euro.indexOf(0xe2) + 1; // inside the three bytes of €
+    async function* chunks(...parts: Buffer[]) {
+      yield* parts;
+    }
+    const { items } = await readStreamedBatch(
+      'jsonl',
+      chunks(euro.subarray(0, split), euro.subarray(split)),
+      {
+        limit: 1024,
+        maxItems: 10,
+      },
+    );
+    expect(items[0]?.value).toEqual({ video_url: 'https://example.com/€.mp4' });
+
+    for (const format of ['jsonl', 'csv'] as const) {
+      const truncated = chunks(Buffer.from('video_url\nhttps://example.com/'), Buffer.from([0xe2, 0x82]));
+      const error = await fail(readStreamedBatch(format, truncated, { limit: 1024, maxItems: 10 }));
+      expect(error).toMatchObject({ status: 400, code: 'invalid_encoding' });
+    }
+  });
+
   it('reads 10,000 JSONL items, and hashes the raw bytes', async () => {
     const pulled = { n: 0 };
     const { items, digest } = await readStreamedBatch('jsonl', lines(10_000, pulled), {

@@ -1,5 +1,5 @@
 import { ApiError } from '@foley/shared/errors';
-import { limitedBody, tooManyItems } from './body-limits';
+import { limitedBody, tooManyItems, utf8Checked } from './body-limits';
 import { parseCsv } from './csv';
 import { parseJsonl } from './jsonl';
 import type { RawItem } from './raw-item';
@@ -28,6 +28,29 @@ export function batchFormat(contentType: string | undefined): BatchFormat {
   return format;
 }
 
+/**
+ * JSONL and CSV are parsed from the bytes as they arrive, as UTF-8: a body declared in another charset,
+ * or compressed, is a 415 rather than text read wrong.
+ */
+export function assertPlainUtf8(contentType: string | undefined, contentEncoding: string | undefined): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && !['utf-8', 'utf8', 'us-ascii'].includes(charset)) {
+    throw new ApiError(
+      415,
+      'unsupported_encoding',
+      `JSONL and CSV bodies must be UTF-8 (got charset ${charset})`,
+    );
+  }
+  const encoding = contentEncoding?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    throw new ApiError(
+      415,
+      'unsupported_encoding',
+      `JSONL and CSV bodies must not be compressed (got Content-Encoding ${encoding})`,
+    );
+  }
+}
+
 /** Collects items, refusing the item past `maxItems` (which stops reading the body). */
 export function itemCollector(maxItems: number) {
   const items: RawItem[] = [];
@@ -51,8 +74,9 @@ export async function readStreamedBatch(
 ): Promise<{ items: RawItem[]; digest: string }> {
   const body = limitedBody(source, opts.limit);
   const { items, sink } = itemCollector(opts.maxItems);
-  if (format === 'jsonl') await parseJsonl(body.chunks, sink);
-  else await parseCsv(body.chunks, sink);
+  const chunks = utf8Checked(body.chunks);
+  if (format === 'jsonl') await parseJsonl(chunks, sink);
+  else await parseCsv(chunks, sink);
   if (items.length === 0) {
     throw new ApiError(422, 'validation_error', 'the batch holds no items', [
       { field: 'items', rule: 'too_small', message: 'must hold at least one item' },

@@ -9,7 +9,7 @@ export interface ApiKey {
 
 /** `name:key` entries → keys. A bare key gets a tenant name derived from its hash (never the key itself). */
 export function parseApiKeys(entries: string[]): ApiKey[] {
-  return entries.map((entry) => {
+  const keys = entries.map((entry) => {
     const colon = entry.indexOf(':');
     const key = colon === -1 ? entry : entry.slice(colon + 1);
     const tenant = colon === -1 ? `key-${sha256(key).toString('hex').slice(0, 12)}` : entry.slice(0, colon);
@@ -18,6 +18,12 @@ export function parseApiKeys(entries: string[]): ApiKey[] {
       throw new Error(`API_KEYS: tenant name "${tenant}" may only use letters, digits, _ . -`);
     return { tenant, digest: sha256(key) };
   });
+  // One key under two tenants would silently make the last one its owner.
+  for (const [i, k] of keys.entries()) {
+    const other = keys.slice(0, i).find((o) => o.digest.equals(k.digest) && o.tenant !== k.tenant);
+    if (other) throw new Error(`API_KEYS: tenants "${other.tenant}" and "${k.tenant}" list the same key`);
+  }
+  return keys;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { bodyTooLarge } from '../batch-parsing/body-limits';
-import { batchFormat, itemCollector, readStreamedBatch } from '../batch-parsing/read-batch';
+import { assertPlainUtf8, batchFormat, itemCollector, readStreamedBatch } from '../batch-parsing/read-batch';
 import { parseBatchQuery, readJsonBatch } from '../batch-parsing/settings';
 import { tenantOf } from '../middleware/auth';
+import { jsonBody } from '../middleware/json-body';
 import type { BatchesService, ParsedBatch } from '../services/batches-service';
 import type { Idempotency } from '../services/idempotency';
 
@@ -15,17 +16,17 @@ export function batchesRouter(deps: {
   maxItems: number;
 }): Router {
   const router = Router();
-  const json = express.json({
+  const json = jsonBody({
     limit: deps.bodyLimit,
-    strict: true,
     type: () => true, // the route has already checked the content type
-    verify: (_req, res, buf) => {
-      (res as unknown as Response).locals.bodyDigest = createHash('sha256').update(buf).digest('hex');
+    onBytes: (res, bytes) => {
+      res.locals.bodyDigest = createHash('sha256').update(bytes).digest('hex');
     },
   });
 
   router.post('/v1/batches', async (req, res) => {
     const format = batchFormat(req.get('content-type'));
+    if (format !== 'json') assertPlainUtf8(req.get('content-type'), req.get('content-encoding'));
     const { atomic, settings } = parseBatchQuery(req.query, format);
     const key = deps.idempotency.validateKey(req.get('idempotency-key'));
     let parsed: ParsedBatch;

@@ -1,18 +1,22 @@
 import { ApiError } from '@foley/shared/errors';
 import { isId } from '@foley/shared/ids';
 import { createJobBodySchema, JOB_STATUSES } from '@foley/shared/jobs';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { tenantOf } from '../middleware/auth';
 import { requireJson } from '../middleware/errors';
+import { jsonBody } from '../middleware/json-body';
 import type { Idempotency } from '../services/idempotency';
 import type { JobsService } from '../services/jobs-service';
 import { fieldIssues, parseBody, validationError } from '../validation';
 
 export const listJobsQuerySchema = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
-  batch_id: z.string().optional(),
-  cursor: z.string().max(64).optional(),
+  batch_id: z.string().min(1).optional(),
+  cursor: z
+    .string()
+    .refine((value) => isId(value, 'job'), 'must be the next_cursor of an earlier page')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
@@ -24,7 +28,7 @@ export function jobsRouter(deps: {
   batchIndex?: (tenant: string, batchId: string) => Promise<string>;
 }): Router {
   const router = Router();
-  const json = [requireJson(), expressJson(deps.jsonLimit)];
+  const json = [requireJson(), jsonBody({ limit: deps.jsonLimit, type: 'application/json' })];
 
   router.post('/v1/jobs', ...json, async (req, res) => {
     const tenant = tenantOf(res);
@@ -70,5 +74,3 @@ function jobId(raw: string | undefined): string {
   if (!raw || !isId(raw, 'job')) throw new ApiError(404, 'not_found', 'job not found');
   return raw;
 }
-
-const expressJson = (limit: number) => express.json({ limit, strict: true, type: 'application/json' });

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { MODEL_LIMITS, VIDEO_CONTENT_TYPES } from '@foley/shared/model';
 import type { ObjectStore } from '@foley/shared/object-store';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { tenantOf } from '../middleware/auth';
 import { requireJson } from '../middleware/errors';
+import { jsonBody } from '../middleware/json-body';
 import { parseBody } from '../validation';
 
 /** The video URL outlives any queue wait: SigV4's maximum, 7 days (the CLI needs ≥ 24 h). */
@@ -52,7 +53,7 @@ export function uploadsRouter(deps: {
   router.post(
     '/v1/uploads',
     requireJson(),
-    express.json({ limit: 4096, type: 'application/json' }),
+    jsonBody({ limit: 4096, type: 'application/json' }),
     async (req, res) => {
       const body = parseBody(createUploadSchema, req.body);
       const key = uploadKey(tenantOf(res), body.file_name);

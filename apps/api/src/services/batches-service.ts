@@ -12,7 +12,7 @@ import type { RawItem, RejectedItem } from '../batch-parsing/raw-item';
 import type { BatchSettings } from '../batch-parsing/settings';
 import { type ItemOutcome, validateItem } from '../batch-parsing/validate-item';
 import { enqueueBatchJobs } from './batch-enqueue';
-import type { Idempotency } from './idempotency';
+import { type Idempotency, requestInProgress } from './idempotency';
 import type { JobsService } from './jobs-service';
 import type { UrlPolicy } from './url-policy';
 
@@ -66,8 +66,14 @@ export function createBatchesService(deps: BatchesServiceDeps) {
 
     const id = newId('bat', now());
     if (opts.idempotencyKey) {
-      const claim = await deps.idempotency.claim(tenant, opts.idempotencyKey, batch.fingerprint, id);
-      if (claim.kind === 'replay') return { batch: await replay(tenant, claim.resourceId), replayed: true };
+      const key = opts.idempotencyKey;
+      const claim = await deps.idempotency.claim(tenant, key, batch.fingerprint, id);
+      if (claim.kind === 'replay') {
+        const replayed = await replay(tenant, claim.resourceId);
+        if (replayed) return { batch: replayed, replayed: true };
+        const taken = await deps.idempotency.takeOver(tenant, key, claim, batch.fingerprint, id);
+        if (!taken) throw requestInProgress();
+      }
     }
     const added: string[] = [];
     try {
@@ -102,15 +108,10 @@ export function createBatchesService(deps: BatchesServiceDeps) {
     if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
   }
 
-  async function replay(tenant: string, id: string): Promise<BatchCreated> {
+  /** The batch an earlier request with the same key created; undefined while (or if never) written. */
+  async function replay(tenant: string, id: string): Promise<BatchCreated | undefined> {
     const creation = await batches.creation(id);
-    if (!creation) {
-      throw new ApiError(
-        409,
-        'request_in_progress',
-        'a request with this Idempotency-Key is still being processed',
-      );
-    }
+    if (!creation) return undefined;
     const view = await get(tenant, id);
     const rejected = creation.rejected as RejectedItem[];
     return { ...view, accepted: view.total, received: creation.received, rejected };

@@ -9,7 +9,7 @@ import { withModelDefaults } from '@foley/shared/model';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Idempotency } from './idempotency';
+import { type Idempotency, requestInProgress } from './idempotency';
 import type { UrlPolicy } from './url-policy';
 
 export interface JobsServiceDeps {
@@ -56,14 +56,9 @@ export function createJobsService(deps: JobsServiceDeps) {
       const claim = await deps.idempotency.claim(tenant, idempotencyKey, body, data.id);
       if (claim.kind === 'replay') {
         const job = await deps.reader.view(claim.resourceId);
-        if (!job) {
-          throw new ApiError(
-            409,
-            'request_in_progress',
-            'a request with this Idempotency-Key is still being processed',
-          );
-        }
-        return { job, replayed: true };
+        if (job) return { job, replayed: true };
+        const taken = await deps.idempotency.takeOver(tenant, idempotencyKey, claim, body, data.id);
+        if (!taken) throw requestInProgress();
       }
     }
     try {

@@ -13,10 +13,18 @@ export type OpenDownload = (url: string, signal?: AbortSignal) => Promise<Downlo
 export function createDownloader(opts: { headersTimeoutMs?: number } = {}): OpenDownload {
   const headersTimeoutMs = opts.headersTimeoutMs ?? 30_000;
   return async (url, signal) => {
-    const timeout = AbortSignal.timeout(headersTimeoutMs);
+    // Bounds the wait for headers only: a fetch signal also aborts the body, and a 100 MB file may
+    // rightly take longer than this to stream (undici's own idle timeout still bounds a stalled body).
+    const headers = new AbortController();
+    const timer = setTimeout(
+      () => headers.abort(new DOMException(`no answer within ${headersTimeoutMs} ms`, 'TimeoutError')),
+      headersTimeoutMs,
+    );
     let response: Response;
     try {
-      response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      response = await fetch(url, {
+        signal: signal ? AbortSignal.any([signal, headers.signal]) : headers.signal,
+      });
     } catch (error) {
       throw new PipelineError(
         'fal_unavailable',
@@ -26,6 +34,8 @@ export function createDownloader(opts: { headersTimeoutMs?: number } = {}): Open
           cause: error,
         },
       );
+    } finally {
+      clearTimeout(timer);
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => {});

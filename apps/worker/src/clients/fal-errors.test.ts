@@ -76,6 +76,13 @@ describe('classifyFalError', () => {
     });
   });
 
+  it('calls any other submit failure an unknown outcome, never retryable (fal may have queued it)', () => {
+    expect(classifyFalError(new SyntaxError('Unexpected end of JSON input'), 'submit')).toMatchObject({
+      code: 'submit_outcome_unknown',
+      retryable: false,
+    });
+  });
+
   it('treats transport errors of idempotent calls as transient, and keeps PipelineErrors as they are', () => {
     expect(classifyFalError(new TypeError('fetch failed'), 'status').retryable).toBe(true);
     const own = new PipelineError('timeout', 't');

@@ -14,6 +14,14 @@ export function classifyFalError(error: unknown, op: FalOperation): PipelineErro
   if (error instanceof ValidationError) return fromValidation(error);
   if (error instanceof ApiError) return fromApiError(error, op);
   const message = error instanceof Error ? error.message : String(error);
+  if (op === 'submit') {
+    // Not a refusal fal stated (e.g. a 2xx whose body is not JSON): the request may exist and be paid.
+    return new PipelineError(
+      'submit_outcome_unknown',
+      `fal's answer to the submit could not be read (${message}); not submitting again, to never pay twice`,
+      { cause: error },
+    );
+  }
   // Transport failures of idempotent calls (status, result, cancel, file downloads): try again.
   return new PipelineError('fal_unavailable', `fal ${op} failed: ${message}`, {
     retryable: true,

@@ -43,6 +43,43 @@ describe('singleShotSubmitFetch', () => {
   });
 });
 
+describe('singleShotSubmitFetch reading the answer', () => {
+  const cutShort = (status: number) =>
+    singleShotSubmitFetch(async () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"request_id":"r'));
+          controller.error(Object.assign(new TypeError('terminated'), { cause: { code: 'UND_ERR_SOCKET' } }));
+        },
+      });
+      return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+    });
+
+  it('turns a 2xx whose body is cut short into an unknown outcome (fal may have queued it)', async () => {
+    const error = await cutShort(200)('http://x/').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SubmitAttemptError);
+    expect((error as SubmitAttemptError).failure).toMatchObject({
+      kind: 'unknown_outcome',
+      code: 'UND_ERR_SOCKET',
+    });
+    expect((error as Error).cause).toBeUndefined();
+  });
+
+  it('treats a refusal whose body is cut short as a refusal', async () => {
+    const error = await cutShort(500)('http://x/').catch((e: unknown) => e);
+    expect((error as SubmitAttemptError).failure).toMatchObject({ kind: 'rejected', status: 500 });
+  });
+
+  it('hands the client a complete copy of the answer', async () => {
+    const wrapped = singleShotSubmitFetch(
+      async () => new Response('{"request_id":"r1"}', { status: 200, headers: { 'x-fal-request-id': 'r1' } }),
+    );
+    const response = await wrapped('http://x/');
+    expect(response.headers.get('x-fal-request-id')).toBe('r1');
+    expect(await response.json()).toEqual({ request_id: 'r1' });
+  });
+});
+
 describe('classifyTransportError', () => {
   it('treats timeouts waiting for an answer as unknown outcomes', () => {
     expect(classifyTransportError(fetchError('UND_ERR_HEADERS_TIMEOUT')).kind).toBe('unknown_outcome');

@@ -49,11 +49,36 @@ export function singleShotSubmitFetch(inner: typeof fetch = fetch): typeof fetch
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       });
     }
-    return response;
+    return buffered(response);
   };
 }
 
-export function classifyTransportError(error: unknown): SubmitAttemptFailure {
+/**
+ * The client reads the body inside its retry loop, so a connection lost mid-body (after fal accepted the
+ * request) would make it POST again. Reading the body here turns that into an unknown outcome instead.
+ */
+async function buffered(response: Response): Promise<Response> {
+  let body: ArrayBuffer;
+  try {
+    body = await response.arrayBuffer();
+  } catch (error) {
+    const lost = classifyTransportError(error);
+    throw new SubmitAttemptError(
+      response.ok
+        ? { kind: 'unknown_outcome', code: lost.code, message: `reading fal's answer: ${lost.message}` }
+        : { kind: 'rejected', status: response.status, body: '' },
+    );
+  }
+  const { status, statusText, headers } = response;
+  const empty = body.byteLength === 0 || NULL_BODY_STATUSES.has(status);
+  return new Response(empty ? null : body, { status, statusText, headers });
+}
+
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+export function classifyTransportError(
+  error: unknown,
+): Extract<SubmitAttemptFailure, { kind: 'not_sent' | 'unknown_outcome' }> {
   const code = findErrorCode(error) ?? 'UNKNOWN';
   const message = error instanceof Error ? error.message : String(error);
   return NOT_SENT_CODES.has(code)

@@ -45,8 +45,12 @@ export function createFalGateway(opts: {
           abortSignal: timeout(),
           ...(webhookUrl ? { webhookUrl } : {}),
         });
-        if (!queued.request_id)
-          throw new PipelineError('fal_unavailable', 'fal answered a submit without request_id');
+        if (!queued.request_id) {
+          throw new PipelineError(
+            'submit_outcome_unknown',
+            'fal accepted the submit but named no request_id; not submitting again, to never pay twice',
+          );
+        }
         return queued.request_id;
       } catch (error) {
         throw classifyFalError(error, 'submit');

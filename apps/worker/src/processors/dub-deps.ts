@@ -35,6 +35,13 @@ export interface DubDeps {
   /** Checks a video URL before any money is spent; throws PipelineError with a precise code. */
   preflight: (url: string) => Promise<unknown>;
   slots: FalSlots;
+  /**
+   * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first (a
+   * crashed one, or one still running elsewhere after BullMQ gave its lock to another worker).
+   */
+  claimSubmit: (jobId: string) => Promise<boolean>;
+  /** Gives the claim back when fal certainly created no request (it refused, or was never reached). */
+  releaseSubmit: (jobId: string) => Promise<void>;
   signals: JobSignals;
   /** True when a client asked to cancel the job. */
   isCancelRequested: (jobId: string) => Promise<boolean>;

@@ -7,17 +7,29 @@ const DEFAULTS = {
   audio: { contentType: 'audio/mpeg', fileName: 'audio.mp3' },
 } as const;
 
-/** Streams both of fal's files into S3 at deterministic keys (a retry overwrites, never duplicates). */
+/**
+ * Streams both of fal's files into S3 at deterministic keys (a retry overwrites, never duplicates). When
+ * one copy fails the other is stopped, and both have ended before this returns: no stream or upload of
+ * a failed attempt runs on beside its retry.
+ */
 export async function copyOutputs(
   output: ModelOutput,
   keys: { video: string; audio: string },
   deps: Pick<DubDeps, 'download' | 'store'>,
 ): Promise<{ video: StoredObject; audio: StoredObject }> {
-  const [video, audio] = await Promise.all([
-    copyOne(output.video, keys.video, DEFAULTS.video, deps),
-    copyOne(output.audio, keys.audio, DEFAULTS.audio, deps),
+  const stop = new AbortController();
+  const copy = (file: FalFile, key: string, fallback: (typeof DEFAULTS)[keyof typeof DEFAULTS]) =>
+    copyOne(file, key, fallback, deps, stop.signal).catch((error: unknown) => {
+      stop.abort(error);
+      throw error;
+    });
+  const [video, audio] = await Promise.allSettled([
+    copy(output.video, keys.video, DEFAULTS.video),
+    copy(output.audio, keys.audio, DEFAULTS.audio),
   ]);
-  return { video, audio };
+  // The first failure is the cause; the other copy then failed only because it was stopped.
+  if (video.status === 'rejected' || audio.status === 'rejected') throw stop.signal.reason;
+  return { video: video.value, audio: audio.value };
 }
 
 async function copyOne(
@@ -25,8 +37,9 @@ async function copyOne(
   key: string,
   fallback: { contentType: string; fileName: string },
   deps: Pick<DubDeps, 'download' | 'store'>,
+  signal: AbortSignal,
 ): Promise<StoredObject> {
-  const download = await deps.download(file.url);
+  const download = await deps.download(file.url, signal);
   const contentType = file.content_type ?? download.contentType ?? fallback.contentType;
   const fileName = file.file_name ?? fallback.fileName;
   const uploaded = await deps.store.upload(key, download.body, { contentType, fileName });

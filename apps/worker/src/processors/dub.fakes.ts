@@ -104,6 +104,7 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
   const outcomes: JobOutcome[] = [];
   let cancel = false;
   let clock = 1_000_000;
+  const claims = new Set<string>();
   const deps: DubDeps = {
     fal: fakeFal(),
     store: {
@@ -132,6 +133,8 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     }),
     preflight: async () => ({}),
     slots: fakeSlots(),
+    claimSubmit: async (id) => !claims.has(id) && Boolean(claims.add(id)),
+    releaseSubmit: async (id) => void claims.delete(id),
     signals: {
       async wait(_id, ms) {
         clock += ms;
@@ -156,6 +159,7 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     deps,
     uploads,
     outcomes,
+    claims,
     requestCancel: () => {
       cancel = true;
     },

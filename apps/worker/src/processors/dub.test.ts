@@ -76,6 +76,106 @@ describe('processDubJob', () => {
     expect(outcomes).toEqual([]); // not final: attempts remain
   });
 
+  it('leaves no submit marker or claim when marking the submit failed, so the retry may submit', async () => {
+    const fal = fakeFal();
+    const ctx = fakeDeps({ fal });
+    const job = fakeJob();
+    const write = job.updateData;
+    // Like BullMQ, the job's data changes in memory before the Redis write, which fails once.
+    job.updateData = async (data) => {
+      job.data = data;
+      if (data.fal_submit_started_at && !data.error) {
+        job.updateData = write;
+        throw new Error('READONLY You can not write against a read only replica.');
+      }
+    };
+    await expect(processDubJob(job, ctx.deps)).rejects.toMatchObject({
+      code: 'internal_error',
+      retryable: true,
+    });
+    expect(fal.calls.submit).toBe(0);
+    expect(job.data.fal_submit_started_at).toBeUndefined();
+    expect(ctx.claims.size).toBe(0);
+
+    await processDubJob(job, ctx.deps);
+    expect(fal.calls.submit).toBe(1);
+    expect(job.data.fal_request_id).toBe('req_1');
+  });
+
+  it('submits once when two attempts of the same job run at once (a lost lock)', async () => {
+    const fal = fakeFal();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const submit = fal.submit;
+    fal.submit = async (input, opts) => {
+      await gate;
+      return submit(input, opts);
+    };
+    const { deps } = fakeDeps({ fal });
+    const first = processDubJob(fakeJob(), deps);
+    const second = processDubJob(fakeJob(), deps).catch((e: unknown) => e);
+    expect(await second).toMatchObject({ code: 'submit_outcome_unknown', retryable: true });
+    release();
+    await expect(first).resolves.toMatchObject({ fal_request_id: 'req_1' });
+    expect(fal.calls.submit).toBe(1);
+  });
+
+  it('gives the claim back when fal refused the submit, and keeps it when the outcome is unknown', async () => {
+    const busy = fakeFal();
+    busy.failSubmit(new PipelineError('fal_unavailable', '429', { retryable: true }));
+    const refused = fakeDeps({ fal: busy });
+    await processDubJob(fakeJob(), refused.deps).catch(() => {});
+    expect(refused.claims.size).toBe(0);
+
+    const lost = fakeFal();
+    lost.failSubmit(new PipelineError('submit_outcome_unknown', 'lost'));
+    const unknown = fakeDeps({ fal: lost });
+    await processDubJob(fakeJob(), unknown.deps).catch(() => {});
+    expect([...unknown.claims]).toEqual(['job_test']);
+  });
+
+  it('does not submit a job whose cancel was asked for during preflight', async () => {
+    const fal = fakeFal();
+    const ctx = fakeDeps({ fal });
+    ctx.deps.preflight = async () => ctx.requestCancel();
+    await expect(processDubJob(fakeJob(), ctx.deps)).rejects.toMatchObject({ code: 'canceled' });
+    expect(fal.calls.submit).toBe(0);
+    expect(ctx.outcomes[0]).toMatchObject({ status: 'canceled' });
+    expect(await ctx.deps.isCancelRequested('job_test')).toBe(false);
+  });
+
+  it('frees the fal slot of a job that waits for a retry without a fal request, and before uploading', async () => {
+    const busy = fakeFal();
+    busy.failSubmit(new PipelineError('fal_unavailable', '503', { retryable: true }));
+    const slots = fakeSlots();
+    await processDubJob(fakeJob(), fakeDeps({ fal: busy, slots }).deps).catch(() => {});
+    expect(slots.held.size).toBe(0);
+
+    const ctx = fakeDeps({ slots });
+    const heldWhileUploading: number[] = [];
+    const upload = ctx.deps.store.upload;
+    ctx.deps.store.upload = async (key, body, opts) => {
+      heldWhileUploading.push(slots.held.size);
+      return upload(key, body, opts);
+    };
+    await processDubJob(fakeJob(), ctx.deps);
+    expect(heldWhileUploading).toEqual([0, 0]);
+  });
+
+  it('clears a cancel asked for too late (while uploading) once the job completed', async () => {
+    const ctx = fakeDeps();
+    const upload = ctx.deps.store.upload;
+    ctx.deps.store.upload = async (key, body, opts) => {
+      ctx.requestCancel();
+      return upload(key, body, opts);
+    };
+    await processDubJob(fakeJob(), ctx.deps);
+    expect(ctx.outcomes[0]?.status).toBe('completed');
+    expect(await ctx.deps.isCancelRequested('job_test')).toBe(false);
+  });
+
   it('reports the final attempt of a retryable error as failed', async () => {
     const busy = fakeFal();
     busy.failSubmit(new PipelineError('fal_unavailable', '503', { retryable: true }));
@@ -137,6 +237,18 @@ describe('processDubJob', () => {
     await expect(processDubJob(job, ctx.deps)).rejects.toBeInstanceOf(JobReleased);
     expect(job.data.fal_request_id).toBe('req_1');
     expect(ctx.outcomes).toEqual([]);
+  });
+
+  it('hands a job back without submitting when shutdown begins during preflight', async () => {
+    const shutdown = new AbortController();
+    const fal = fakeFal();
+    const slots = fakeSlots();
+    const ctx = fakeDeps({ fal, slots, shutdown: shutdown.signal });
+    ctx.deps.preflight = async () => shutdown.abort();
+    await expect(processDubJob(fakeJob(), ctx.deps)).rejects.toBeInstanceOf(JobReleased);
+    expect(fal.calls.submit).toBe(0);
+    expect(slots.held.size).toBe(0);
+    expect(ctx.claims.size).toBe(0);
   });
 
   it('tolerates a few failed status polls, then fails the attempt as retryable', async () => {

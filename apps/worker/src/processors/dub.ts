@@ -3,7 +3,7 @@ import { type DubJobResult, type JobError, outputKeys } from '@foley/shared/jobs
 import type { DubDeps, DubJob } from './dub-deps';
 import { copyOutputs } from './dub-outputs';
 import { waitForFal } from './dub-wait';
-import { isControlSignal, JobDeferred } from './job-control';
+import { isControlSignal, JobDeferred, JobReleased } from './job-control';
 
 /**
  * Dubs one video: preflight → submit to fal (at most once, ever) → wait → copy outputs to S3.
@@ -18,6 +18,7 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
   try {
     const result = await dub(job, deps, log);
     await deps.slots.release(job.id);
+    await deps.clearCancelRequest(job.id);
     await deps.onFinished(job, { status: 'completed', result });
     deps.metrics?.jobFinished('completed', 'none');
     log.info({ video_bytes: result.video.file_size, audio_bytes: result.audio.file_size }, 'job completed');
@@ -28,10 +29,12 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
     const final = !error.retryable || job.attemptsMade + 1 >= job.maxAttempts;
     const jobError: JobError = { code: error.code, message: error.message };
     await job.updateData({ ...job.data, error: jobError });
+    // A job without a fal request holds its slot for nothing while it waits for its retry.
+    if (final || !job.data.fal_request_id) await deps.slots.release(job.id);
     if (final) {
       const status = error.code === 'canceled' ? 'canceled' : 'failed';
-      await deps.slots.release(job.id);
-      if (error.code === 'canceled') await deps.clearCancelRequest(job.id);
+      // A cancel asked for while the job was ending anyway must not cancel a later dashboard retry.
+      await deps.clearCancelRequest(job.id);
       await deps.onFinished(job, { status, error: jobError });
       deps.metrics?.jobFinished(status, error.code);
       log.warn({ code: error.code, err: error.message }, 'job failed');
@@ -44,6 +47,24 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
     }
     throw error;
   }
+}
+
+/**
+ * BullMQ fails a job that stalled more than `maxStalledCount` times without running the processor again,
+ * so nothing else would report its end (webhook, batch counters) or free its slot. Its fal request, if
+ * any, is left alone: a dashboard retry resumes it.
+ */
+export async function failAbandonedJob(job: DubJob, reason: string, deps: DubDeps): Promise<void> {
+  const jobError: JobError = {
+    code: 'internal_error',
+    message: `the job was abandoned (${reason}): workers stopped while running it too many times`,
+  };
+  await job.updateData({ ...job.data, error: jobError });
+  await deps.slots.release(job.id);
+  await deps.clearCancelRequest(job.id);
+  await deps.onFinished(job, { status: 'failed', error: jobError });
+  deps.metrics?.jobFinished('failed', jobError.code);
+  deps.logger.warn({ job_id: job.id, fal_request_id: job.data.fal_request_id, reason }, 'job abandoned');
 }
 
 async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<DubJobResult> {
@@ -68,13 +89,19 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
     const preflightStart = deps.now();
     await deps.preflight(job.data.input.video_url);
     deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
+    // Shutting down: a submit now could be cut off by the forced exit and end as an unknown outcome.
+    if (deps.shutdown.aborted) throw new JobReleased();
     if (!(await deps.slots.tryAcquire(job.id))) throw new JobDeferred(deps.config.slotRetryMs);
+    // Preflight can take a while: a cancel asked for meanwhile must not cost a submit.
+    if (await deps.isCancelRequested(job.id)) throw new PipelineError('canceled', 'canceled by the client');
     requestId = await submitOnce(job, deps);
     log.info({ fal_request_id: requestId }, 'submitted to fal');
   }
 
   await waitForFal(job, requestId, deps);
   const output = await deps.fal.result(requestId);
+  // fal is done with the request: its slot can go to another job while this one uploads.
+  await deps.slots.release(job.id);
   await job.updateProgress({ phase: 'uploading' });
   const uploadStart = deps.now();
   const { video, audio } = await copyOutputs(output, outputKeys(job.id), deps);
@@ -82,26 +109,50 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   return { fal_request_id: requestId, video, audio };
 }
 
-/** Marks the submit as started, submits, then saves the request id before anything else happens. */
+/**
+ * Claims the job's one submit, marks it as started, submits, then saves the request id before anything
+ * else happens. The claim is atomic in Redis: job data alone cannot stop two attempts that both read it
+ * before either wrote (a worker that lost its lock still runs while another takes the job over).
+ */
 async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
+  if (!(await deps.claimSubmit(job.id))) {
+    // Retryable: if that attempt is alive it saves its request id, and the next attempt resumes it.
+    throw new PipelineError(
+      'submit_outcome_unknown',
+      'another attempt of this job has already submitted it to fal; not submitting again, to never pay twice',
+      { retryable: true },
+    );
+  }
+  const { fal_submit_started_at: _, ...before } = job.data;
   const started = new Date(deps.now()).toISOString();
-  await job.updateData({ ...job.data, fal_submit_started_at: started });
+  try {
+    await job.updateData({ ...before, fal_submit_started_at: started });
+  } catch (error) {
+    // Nothing was sent, so leave no marker that would fail the next attempt as submit_outcome_unknown.
+    await unclaim(job, before, deps);
+    throw error;
+  }
   let requestId: string;
   try {
     const webhookUrl = deps.config.falWebhookUrl?.(job.id);
     requestId = await deps.fal.submit(job.data.input, webhookUrl ? { webhookUrl } : {});
   } catch (error) {
-    if (isPipelineError(error) && error.code !== 'submit_outcome_unknown') {
-      // fal answered (or was never reached): no request exists, so a later attempt may submit again.
-      const { fal_submit_started_at: _, ...rest } = job.data;
-      await job.updateData(rest);
-    }
+    // fal answered (or was never reached): no request exists, so a later attempt may submit again.
+    if (isPipelineError(error) && error.code !== 'submit_outcome_unknown') await unclaim(job, before, deps);
     throw error;
   }
-  const { fal_submit_started_at: _, ...rest } = job.data;
-  await job.updateData({ ...rest, fal_request_id: requestId, fal_submitted_at: started });
+  await job.updateData({ ...before, fal_request_id: requestId, fal_submitted_at: started });
   await job.updateProgress({ phase: 'submitted' });
   return requestId;
+}
+
+/**
+ * Undoes the claim and the marker of a submit that certainly created no request. Best effort: should
+ * Redis fail here too, the caller's error write (from the same in-memory data) clears the marker.
+ */
+async function unclaim(job: DubJob, before: DubJob['data'], deps: DubDeps): Promise<void> {
+  await job.updateData(before).catch(() => {});
+  await deps.releaseSubmit(job.id).catch(() => {});
 }
 
 function toPipelineError(error: unknown): PipelineError {
