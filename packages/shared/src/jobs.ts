@@ -76,6 +76,8 @@ export const dubJobDataSchema = z.object({
   fal_submit_started_at: z.string().optional(),
   /** When the request was submitted: the fal deadline is counted from here, across restarts. */
   fal_submitted_at: z.string().optional(),
+  /** Set when the video passed preflight but the job had to wait for a fal slot: not read again soon. */
+  preflight_passed_at: z.string().optional(),
   error: jobErrorSchema.optional(),
 });
 export type DubJobData = z.infer<typeof dubJobDataSchema>;

@@ -204,6 +204,21 @@ describe('processDubJob', () => {
     expect(fal.calls.submit).toBe(0);
   });
 
+  it('reads the video once while it waits for a fal slot, not every time it comes back', async () => {
+    let preflights = 0;
+    let free = false;
+    const fal = fakeFal();
+    const { deps } = fakeDeps({ fal, preflight: async () => void preflights++ });
+    deps.slots.tryAcquire = async () => free;
+    const job = fakeJob();
+    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferred);
+    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferred);
+    free = true;
+    await processDubJob(job, deps);
+    expect(preflights).toBe(1);
+    expect(fal.calls.submit).toBe(1);
+  });
+
   it('cancels at fal and ends canceled when the client asks while it waits', async () => {
     const fal = fakeFal([{ status: 'IN_PROGRESS' }]);
     const ctx = fakeDeps({ fal });

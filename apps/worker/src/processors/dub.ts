@@ -67,6 +67,9 @@ export async function failAbandonedJob(job: DubJob, reason: string, deps: DubDep
   deps.logger.warn({ job_id: job.id, fal_request_id: job.data.fal_request_id, reason }, 'job abandoned');
 }
 
+/** A passed preflight is trusted this long while the job waits for a fal slot. */
+const PREFLIGHT_VALID_MS = 10 * 60_000;
+
 async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<DubJobResult> {
   if (await deps.isCancelRequested(job.id)) {
     if (job.data.fal_request_id) await deps.fal.cancel(job.data.fal_request_id);
@@ -85,13 +88,23 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
         'a previous attempt was interrupted while submitting to fal; not submitting again, to never pay twice',
       );
     }
-    await job.updateProgress({ phase: 'preflight' });
-    const preflightStart = deps.now();
-    await deps.preflight(job.data.input.video_url);
-    deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
+    const passedAt = Date.parse(job.data.preflight_passed_at ?? '');
+    if (!(deps.now() - passedAt < PREFLIGHT_VALID_MS)) {
+      await job.updateProgress({ phase: 'preflight' });
+      const preflightStart = deps.now();
+      await deps.preflight(job.data.input.video_url);
+      deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
+    }
     // Shutting down: a submit now could be cut off by the forced exit and end as an unknown outcome.
     if (deps.shutdown.aborted) throw new JobReleased();
-    if (!(await deps.slots.tryAcquire(job.id))) throw new JobDeferred(deps.config.slotRetryMs);
+    if (!(await deps.slots.tryAcquire(job.id))) {
+      // Waiting for a fal slot (a big batch): remember the pass, so the customer's server is not read
+      // again every time the job comes back for a slot.
+      if (Number.isNaN(passedAt)) {
+        await job.updateData({ ...job.data, preflight_passed_at: new Date(deps.now()).toISOString() });
+      }
+      throw new JobDeferred(deps.config.slotRetryMs);
+    }
     // Preflight can take a while: a cancel asked for meanwhile must not cost a submit.
     if (await deps.isCancelRequested(job.id)) throw new PipelineError('canceled', 'canceled by the client');
     requestId = await submitOnce(job, deps);
