@@ -53,7 +53,25 @@ export function readinessResponse(result: Readiness): { status: 200 | 503; body:
     body: {
       status: result.ok ? 'ready' : 'unavailable',
       ...(failing.length ? { failing } : {}),
-      checks: result.checks,
+      checks: Object.fromEntries(
+        Object.entries(result.checks).map(([name, r]) => [
+          name,
+          r.ok ? r : { ok: false, error: publicReason(r.error) },
+        ]),
+      ),
     },
   };
+}
+
+/**
+ * `/readyz` is reachable without credentials: say what kind of failure it is, never the internal
+ * addresses or bucket names a raw client error carries.
+ */
+export function publicReason(message: string): string {
+  if (/timed out|timeout/i.test(message)) return 'timed out';
+  if (/ECONNREFUSED|refused/i.test(message)) return 'connection refused';
+  if (/NoSuchBucket|\bNotFound\b|\b404\b/.test(message)) return 'bucket not found';
+  if (/AccessDenied|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch|\b403\b/i.test(message))
+    return 'access denied';
+  return 'unreachable';
 }
