@@ -74,19 +74,21 @@ export async function startDevStack(extra: Record<string, string> = {}): Promise
     apiKey,
     env,
     output: () => output,
-    groupAlive() {
-      try {
-        process.kill(-(child.pid as number), 0);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    groupAlive,
     stop() {
       stopping ??= stopAll();
       return stopping;
     },
   };
+
+  function groupAlive(): boolean {
+    try {
+      process.kill(-(child.pid as number), 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   async function stopAll(): Promise<number | null> {
     process.kill(-(child.pid as number), 'SIGINT');
@@ -96,6 +98,8 @@ export async function startDevStack(extra: Record<string, string> = {}): Promise
       } catch {}
     }, 20_000);
     const code = await exited;
+    // pnpm exits first; its children finish their own shutdown (and last Redis writes) after it.
+    for (let i = 0; i < 100 && groupAlive(); i++) await new Promise((r) => setTimeout(r, 200));
     clearTimeout(timer);
     const redis = createRedis(env.REDIS_URL as string, 'worker');
     await deleteKeys(redis, env.QUEUE_PREFIX as string);
