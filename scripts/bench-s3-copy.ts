@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 // Relative imports: the workspace root has no dependency on @foley/shared.
-import { createS3Client, ensureBucket } from '../packages/shared/src/s3';
-import { S3RVER_CREDENTIALS, startLocalS3Server } from '../packages/shared/src/testing/s3';
+import { ensureBucket } from '../packages/shared/src/s3';
+import { localS3Client, startLocalS3Server } from '../packages/shared/src/testing/s3';
 import { type CopyMode, type CopyRun, runCopy } from '../packages/shared/src/testing/s3-copy-bench';
 
 const MiB = 1024 * 1024;
@@ -77,13 +77,7 @@ async function main() {
   const mib = Number(arg('mib') ?? 500);
   if (!Number.isInteger(mib) || mib < 1) throw new Error('--mib must be a positive whole number');
   const server = await startLocalS3Server();
-  const client = createS3Client({
-    S3_ENDPOINT: server.endpoint,
-    S3_REGION: 'us-east-1',
-    S3_FORCE_PATH_STYLE: true,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  });
+  const client = localS3Client(server.endpoint);
   try {
     await ensureBucket(client, 'bench');
     const only = arg('only');

@@ -5,9 +5,9 @@
 import { fileURLToPath } from 'node:url';
 // Relative imports: the workspace root has no dependency on @foley/shared.
 import { loadConfig } from '../packages/shared/src/config';
-import { createS3Client, ensureBucket } from '../packages/shared/src/s3';
+import { ensureBucket } from '../packages/shared/src/s3';
 import { localS3ConfigSchema, localS3DataDir } from '../packages/shared/src/testing/local-s3-config';
-import { S3RVER_CREDENTIALS, startLocalS3Server } from '../packages/shared/src/testing/s3';
+import { localS3Client, startLocalS3Server } from '../packages/shared/src/testing/s3';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -19,13 +19,7 @@ async function main() {
     directory,
     silent: !['debug', 'trace'].includes(cfg.LOG_LEVEL),
   });
-  const client = createS3Client({
-    S3_ENDPOINT: server.endpoint,
-    S3_REGION: 'us-east-1',
-    S3_FORCE_PATH_STYLE: true,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  });
+  const client = localS3Client(server.endpoint);
   try {
     await ensureBucket(client, cfg.S3_BUCKET);
   } finally {

@@ -6,9 +6,9 @@ import { createLogger } from '@foley/shared/logger';
 import { createMetrics } from '@foley/shared/metrics';
 import { readinessChecks } from '@foley/shared/readiness';
 import { createRedis } from '@foley/shared/redis';
-import { createS3Client, createS3ObjectStore, ensureBucket } from '@foley/shared/s3';
+import { createS3ObjectStore, ensureBucket } from '@foley/shared/s3';
 import { spawnRedisServer } from '@foley/shared/testing/redis';
-import { type LocalS3Server, S3RVER_CREDENTIALS, startLocalS3Server } from '@foley/shared/testing/s3';
+import { type LocalS3Server, localS3Client, startLocalS3Server } from '@foley/shared/testing/s3';
 import type { Redis } from 'ioredis';
 import * as prom from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -28,13 +28,7 @@ beforeAll(async () => {
   redisServer = spawned;
   redis = createRedis(redisServer.url, 'worker');
   s3Server = await startLocalS3Server({ directory: s3Dir });
-  s3 = createS3Client({
-    S3_ENDPOINT: s3Server.endpoint,
-    S3_REGION: 'us-east-1',
-    S3_FORCE_PATH_STYLE: true,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  });
+  s3 = localS3Client(s3Server.endpoint);
   await ensureBucket(s3, 'ops-bucket');
   const store = createS3ObjectStore({ client: s3, bucket: 'ops-bucket', presignTtlSeconds: 60 });
   ops = await startOpsServer({

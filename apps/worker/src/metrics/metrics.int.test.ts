@@ -4,10 +4,10 @@ import type { DubJobData } from '@foley/shared/jobs';
 import { createMetrics } from '@foley/shared/metrics';
 import { QUEUES } from '@foley/shared/queues';
 import { createRedis } from '@foley/shared/redis';
-import { createS3Client, createS3ObjectStore, ensureBucket } from '@foley/shared/s3';
+import { createS3ObjectStore, ensureBucket } from '@foley/shared/s3';
 import { parsePrometheusText, sampleValue } from '@foley/shared/testing/prometheus-text';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/shared/testing/redis';
-import { S3RVER_CREDENTIALS, startLocalS3Server } from '@foley/shared/testing/s3';
+import { localS3Client, startLocalS3Server } from '@foley/shared/testing/s3';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import * as prom from 'prom-client';
@@ -124,13 +124,7 @@ it('reports a known set of jobs: outcomes, retries, phases, fal calls and queue 
 it('counts the bytes the S3 adapter uploads', async () => {
   const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
   const server = await startLocalS3Server();
-  const client = createS3Client({
-    S3_ENDPOINT: server.endpoint,
-    S3_REGION: 'us-east-1',
-    S3_FORCE_PATH_STYLE: true,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  });
+  const client = localS3Client(server.endpoint);
   try {
     await ensureBucket(client, 'metrics-bucket');
     const store = createS3ObjectStore({

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client, createS3ObjectStore } from '../s3';
+import { createS3ObjectStore } from '../s3';
 import { generatedBody } from './generated-body';
-import { S3RVER_CREDENTIALS } from './s3';
+import { localS3Client } from './s3';
 
 /**
  * One run of `scripts/bench-s3-copy.ts`, meant to run alone in its own process so its RSS is its own:
@@ -25,13 +25,7 @@ export async function runCopy(
   mode: CopyMode,
   target: { endpoint: string; bucket: string; bytes: number },
 ): Promise<CopyRun> {
-  const client = createS3Client({
-    S3_ENDPOINT: target.endpoint,
-    S3_REGION: 'us-east-1',
-    S3_FORCE_PATH_STYLE: true,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  });
+  const client = localS3Client(target.endpoint);
   const body = generatedBody(target.bytes);
   const key = `bench/${mode}-${Date.now()}.bin`;
   const startRss = process.memoryUsage().rss;

@@ -3,19 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createS3Client, createS3ObjectStore, ensureBucket } from '../s3';
+import { createS3ObjectStore, ensureBucket } from '../s3';
 import { generatedBody } from './generated-body';
-import { S3RVER_CREDENTIALS, startLocalS3Server } from './s3';
+import { localS3Client, startLocalS3Server } from './s3';
 
 const MiB = 1024 * 1024;
-const clientFor = (endpoint: string) =>
-  createS3Client({
-    S3_ENDPOINT: endpoint,
-    S3_REGION: 'us-east-1',
-    S3_FORCE_PATH_STYLE: true,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  });
+const clientFor = (endpoint: string) => localS3Client(endpoint);
 
 describe('startLocalS3Server', () => {
   const dirs: string[] = [];

@@ -11,6 +11,17 @@ import { dockerAvailable } from './docker';
 /** s3rver's built-in account. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
+/** A client for a local s3rver (`startLocalS3Server`): path-style, its fixed credentials. */
+export function localS3Client(endpoint: string): S3Client {
+  return createS3Client({
+    S3_ENDPOINT: endpoint,
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: true,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  });
+}
+
 export interface LocalS3Server {
   endpoint: string;
   port: number;
