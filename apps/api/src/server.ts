@@ -9,7 +9,7 @@ import type { Logger } from '@foley/shared/logger';
 import { createMetrics } from '@foley/shared/metrics';
 import { QUEUES } from '@foley/shared/queues';
 import { createRedis } from '@foley/shared/redis';
-import { createS3Client, createS3ObjectStore } from '@foley/shared/s3';
+import { createConfiguredStore } from '@foley/shared/s3';
 import type { WebhookJobData } from '@foley/shared/webhook-events';
 import { Queue } from 'bullmq';
 import type { Router } from 'express';
@@ -45,13 +45,9 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   // Start even while Redis is down (requests get 503 until it is back), but give it a moment to connect.
   await waitUntilReady(redis, 3_000);
   const keys = foleyKeys(config.QUEUE_PREFIX);
-  const s3 = createS3Client(config);
   const metrics = createMetrics({ service: 'api', prom });
-  const store = createS3ObjectStore({
-    client: s3,
-    bucket: config.S3_BUCKET,
-    presignTtlSeconds: Math.round(config.S3_PRESIGN_TTL / 1000),
-    metrics: { onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes) },
+  const { client: s3, store } = createConfiguredStore(config, {
+    onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes),
   });
   const dubbing = new Queue<DubJobData, DubJobResult>(QUEUES.dubbing.name, {
     connection: redis,

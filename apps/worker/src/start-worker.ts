@@ -7,7 +7,7 @@ import { createMetrics } from '@foley/shared/metrics';
 import { JOB_RETENTION, QUEUES } from '@foley/shared/queues';
 import { readinessChecks } from '@foley/shared/readiness';
 import { createRedis } from '@foley/shared/redis';
-import { createS3Client, createS3ObjectStore } from '@foley/shared/s3';
+import { createConfiguredStore } from '@foley/shared/s3';
 import { parseAllowlist } from '@foley/shared/url-guard';
 import { Queue } from 'bullmq';
 import * as prom from 'prom-client';
@@ -39,13 +39,9 @@ export async function startWorker(
   const redis = createRedis(config.REDIS_URL, 'worker');
   const subscriber = createRedis(config.REDIS_URL, 'worker');
   const keys = foleyKeys(config.QUEUE_PREFIX);
-  const s3 = createS3Client(config);
   const metrics = createMetrics({ service: 'worker', prom });
-  const store = createS3ObjectStore({
-    client: s3,
-    bucket: config.S3_BUCKET,
-    presignTtlSeconds: Math.round(config.S3_PRESIGN_TTL / 1000),
-    metrics: { onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes) },
+  const { client: s3, store } = createConfiguredStore(config, {
+    onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes),
   });
   const allowlist = parseAllowlist(config.URL_ALLOWLIST);
   const guardedFetch = createGuardedFetch({ allowlist });

@@ -52,6 +52,21 @@ export interface S3StoreMetrics {
   onBytesUploaded?(bytes: number): void;
 }
 
+/** The bucket of a process, from its parsed `s3Env` config: the client (to destroy on shutdown) and the store. */
+export function createConfiguredStore(
+  config: S3ClientSettings & { S3_BUCKET: string; S3_PRESIGN_TTL: number },
+  metrics?: S3StoreMetrics,
+): { client: S3Client; store: ObjectStore } {
+  const client = createS3Client(config);
+  const store = createS3ObjectStore({
+    client,
+    bucket: config.S3_BUCKET,
+    presignTtlSeconds: Math.round(config.S3_PRESIGN_TTL / 1000),
+    ...(metrics ? { metrics } : {}),
+  });
+  return { client, store };
+}
+
 export function createS3ObjectStore(deps: {
   client: S3Client;
   bucket: string;
