@@ -1,19 +1,19 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@foley/shared/config';
-import type { DubJobData } from '@foley/shared/jobs';
-import { createLogger } from '@foley/shared/logger';
-import { QUEUES } from '@foley/shared/queues';
-import { createRedis } from '@foley/shared/redis';
-import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/shared/testing/redis';
-import { startTestS3, type TestS3 } from '@foley/shared/testing/s3';
+import { apiConfigSchema } from '@foley/api/config';
+import { type RunningApi, startApi } from '@foley/api/server';
+import { loadConfig } from '@foley/shared/infra/config';
+import { createLogger } from '@foley/shared/infra/logger';
+import { createRedis } from '@foley/shared/infra/redis';
+import type { DubJobData } from '@foley/shared/jobs/contract';
+import { QUEUES } from '@foley/shared/queues/catalog';
+import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
+import { startTestS3, type TestS3 } from '@foley/testkit/s3';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiConfigSchema } from '../apps/api/src/config';
-import { type RunningApi, startApi } from '../apps/api/src/server';
 
 // An operator opens the dashboard in a real browser: logs in, sees a completed and a failed dubbing job.
 const ADMIN = { username: 'ops', password: 'ops-browser-password' };

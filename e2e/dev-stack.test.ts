@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeVideo, probeMedia } from '@foley/shared/testing/media';
+import { makeVideo, probeMedia } from '@foley/testkit/media';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DevStack, root, startDevStack } from './support/dev-stack';
 

@@ -4,10 +4,10 @@
  */
 import { fileURLToPath } from 'node:url';
 // Relative imports: the workspace root has no dependency on @foley/shared.
-import { loadConfig } from '../packages/shared/src/config';
-import { ensureBucket } from '../packages/shared/src/s3';
-import { localS3ConfigSchema, localS3DataDir } from '../packages/shared/src/testing/local-s3-config';
-import { localS3Client, startLocalS3Server } from '../packages/shared/src/testing/s3';
+import { loadConfig } from '@foley/shared/infra/config';
+import { ensureBucket } from '@foley/shared/infra/s3';
+import { localS3ConfigSchema, localS3DataDir } from '@foley/testkit/local-s3-config';
+import { localS3Client, startLocalS3Server } from '@foley/testkit/s3';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,6 +1,6 @@
-import { canonicalJson, sha256Hex } from '@foley/shared/canonical-json';
+import { canonicalJson, sha256Hex } from '@foley/api/jobs/canonical-json';
 import { newId } from '@foley/shared/ids';
-import { foleyKeys } from '@foley/shared/keys';
+import { foleyKeys } from '@foley/shared/infra/keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_A, type Stack, startStack } from './support/stack';
 

@@ -1,5 +1,5 @@
+import { API_ROUTES } from '@foley/api/http/openapi-routes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { API_ROUTES } from '../apps/api/src/openapi-routes';
 import { type Stack, startStack } from './support/stack';
 
 // The documented routes against the API as `startApi` really mounts it: each must reach a handler

@@ -1,8 +1,8 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { makeVideo, probeMedia } from '@foley/shared/testing/media';
+import { makeVideo, probeMedia } from '@foley/testkit/media';
+import { serveFiles } from '@foley/testkit/static-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack';
-import { serveFiles } from './support/static-server';
 
 // The dubbing pipeline on real parts: API over HTTP → Redis → worker → emulator (real @fal-ai/client)
 // → S3. Every fault kind the emulator can inject is exercised here.

@@ -1,4 +1,4 @@
-import { freePort, spawnRedisServer } from '@foley/shared/testing/redis';
+import { freePort, spawnRedisServer } from '@foley/testkit/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack';
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedis } from '@foley/shared/redis';
-import { deleteKeys, freePort, resolveTestRedisUrl, testPrefix } from '@foley/shared/testing/redis';
+import { createRedis } from '@foley/shared/infra/redis';
+import { deleteKeys, freePort, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 

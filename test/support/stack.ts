@@ -3,17 +3,18 @@
  * server (own bucket), the fal emulator (driven through the real @fal-ai/client), the API over HTTP and
  * a worker. Each suite gets its own; `close()` removes everything it made.
  */
-import { loadConfig } from '@foley/shared/config';
-import { createLogger } from '@foley/shared/logger';
-import { createRedis } from '@foley/shared/redis';
-import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/shared/testing/redis';
-import { startTestS3, type TestS3 } from '@foley/shared/testing/s3';
+
+import { apiConfigSchema } from '@foley/api/config';
+import { type RunningApi, startApi } from '@foley/api/server';
+import { startEmulator } from '@foley/fal-emulator/server';
+import { loadConfig } from '@foley/shared/infra/config';
+import { createLogger } from '@foley/shared/infra/logger';
+import { createRedis } from '@foley/shared/infra/redis';
+import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
+import { startTestS3, type TestS3 } from '@foley/testkit/s3';
+import { workerConfigSchema } from '@foley/worker/config';
+import { type RunningWorker, startWorker } from '@foley/worker/start-worker';
 import type { Redis } from 'ioredis';
-import { apiConfigSchema } from '../../apps/api/src/config';
-import { type RunningApi, startApi } from '../../apps/api/src/server';
-import { startEmulator } from '../../apps/fal-emulator/src/server';
-import { workerConfigSchema } from '../../apps/worker/src/config';
-import { type RunningWorker, startWorker } from '../../apps/worker/src/start-worker';
 
 export const API_KEY_A = 'test_key_tenant_a_0001';
 export const API_KEY_B = 'test_key_tenant_b_0002';

@@ -1,9 +1,9 @@
-import type { Logger } from '@foley/shared/logger';
+import type { Logger } from '@foley/shared/infra/logger';
 import express, { type Router } from 'express';
 import type { Redis } from 'ioredis';
-import { type ApiKey, requireApiKey } from './middleware/auth';
-import { errorHandler, notFoundRoute, requireRedis } from './middleware/errors';
-import { requestContext } from './middleware/request-context';
+import { type ApiKey, requireApiKey } from './http/auth';
+import { errorHandler, notFoundRoute, requireRedis } from './http/errors';
+import { requestContext } from './http/request-context';
 
 /**
  * The Express app: public routes (health, docs, metrics, dashboard) first, then everything under /v1

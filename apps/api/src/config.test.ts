@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@foley/shared/config';
+import { ConfigError, loadConfig } from '@foley/shared/infra/config';
 import { describe, expect, it } from 'vitest';
 import { apiConfigSchema } from './config';
 

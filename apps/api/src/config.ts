@@ -1,5 +1,5 @@
-import { bool, csv, duration, logLevel, port, redisEnv, s3Env, webhookEnv } from '@foley/shared/config';
-import { JOB_RETENTION } from '@foley/shared/queues';
+import { bool, csv, duration, logLevel, port, redisEnv, s3Env, webhookEnv } from '@foley/shared/infra/config';
+import { JOB_RETENTION } from '@foley/shared/queues/catalog';
 import { z } from 'zod';
 
 const byteSize = z.coerce.number().int().min(1024);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ModelInput } from '@foley/shared/model';
+import type { ModelInput } from '@foley/shared/jobs/model';
 
 export type NoiseColor = 'white' | 'pink' | 'brown' | 'blue' | 'violet' | 'velvet';
 

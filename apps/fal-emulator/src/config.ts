@@ -1,4 +1,4 @@
-import { bool, logLevel, port } from '@foley/shared/config';
+import { bool, logLevel, port } from '@foley/shared/infra/config';
 import { z } from 'zod';
 
 /** The emulator's environment (read once by main.ts). */

@@ -1,4 +1,4 @@
-import type { Logger } from '@foley/shared/logger';
+import type { Logger } from '@foley/shared/infra/logger';
 import type { FaultStore } from './faults';
 import type { FileStore } from './file-store';
 import type { SubmitLog } from './request-log';

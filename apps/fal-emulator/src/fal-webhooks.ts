@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@foley/shared/logger';
+import type { Logger } from '@foley/shared/infra/logger';
 import type { FalRequest } from './request-queue';
 import type { WebhookSigner } from './signing';
 

@@ -1,7 +1,7 @@
 import { ApiError, type FalClient, ValidationError } from '@fal-ai/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { addFault, ENDPOINT, falFetch, startTestEmulator } from '../test/support';
 import type { RunningEmulator } from './server';
-import { addFault, ENDPOINT, falFetch, startTestEmulator } from './test-support';
 
 let emu: RunningEmulator;
 let fal: FalClient;

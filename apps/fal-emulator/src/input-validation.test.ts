@@ -1,4 +1,4 @@
-import { MODEL_DEFAULTS } from '@foley/shared/model';
+import { MODEL_DEFAULTS } from '@foley/shared/jobs/model';
 import { describe, expect, it } from 'vitest';
 import { validateModelInput } from './input-validation';
 

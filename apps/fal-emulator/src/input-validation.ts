@@ -1,4 +1,4 @@
-import { MODEL_DEFAULTS, MODEL_LIMITS, type ModelInput } from '@foley/shared/model';
+import { MODEL_DEFAULTS, MODEL_LIMITS, type ModelInput } from '@foley/shared/jobs/model';
 import { type FalErrorDetail, fieldError } from './errors';
 
 export type InputCheck = { ok: true; value: ModelInput } | { ok: false; errors: FalErrorDetail[] };

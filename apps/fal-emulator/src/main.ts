@@ -1,5 +1,5 @@
-import { createLogger } from '@foley/shared/logger';
-import { loadConfigOrExit, onShutdownSignal } from '@foley/shared/process';
+import { createLogger } from '@foley/shared/infra/logger';
+import { loadConfigOrExit, onShutdownSignal } from '@foley/shared/infra/process';
 import { emulatorConfigSchema } from './config';
 import { startEmulator } from './server';
 

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FalClient } from '@fal-ai/client';
 import { ValidationError } from '@fal-ai/client';
-import { type ModelOutput, modelOutputSchema } from '@foley/shared/model';
-import { makeVideo, probeMedia } from '@foley/shared/testing/media';
+import { type ModelOutput, modelOutputSchema } from '@foley/shared/jobs/model';
+import { makeVideo, probeMedia } from '@foley/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENDPOINT, startTestEmulator } from '../test/support';
 import type { RunningEmulator } from './server';
-import { ENDPOINT, startTestEmulator } from './test-support';
 
 let emu: RunningEmulator;
 let fal: FalClient;

@@ -1,10 +1,10 @@
 import type { FalClient } from '@fal-ai/client';
 import { ApiError, createFalClient } from '@fal-ai/client';
-import { rewriteFalUrl } from '@foley/shared/fal-client';
-import { makeVideo } from '@foley/shared/testing/media';
+import { rewriteFalUrl } from '@foley/shared/fal/client';
+import { makeVideo } from '@foley/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENDPOINT, falFetch, startTestEmulator, waitUntil } from '../test/support';
 import type { RunningEmulator } from './server';
-import { ENDPOINT, falFetch, startTestEmulator, waitUntil } from './test-support';
 
 let emu: RunningEmulator;
 let fal: FalClient;

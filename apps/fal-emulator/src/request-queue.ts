@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { ModelOutput } from '@foley/shared/model';
+import type { ModelOutput } from '@foley/shared/jobs/model';
 import { cancelledFailure, infraFailure, type RunFailure } from './errors';
 
 export type RequestState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';

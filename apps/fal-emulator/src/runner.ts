@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MODEL_LIMITS, type ModelInput } from '@foley/shared/model';
+import { MODEL_LIMITS, type ModelInput } from '@foley/shared/jobs/model';
 import { audioRecipe } from './audio-recipe';
 import { downloadVideo } from './download';
 import { ERROR_TYPE_BY_STATUS, fieldError, infraFailure, RunFailure, validationFailure } from './errors';

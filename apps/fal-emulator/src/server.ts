@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type Logger } from '@foley/shared/logger';
+import { createLogger, type Logger } from '@foley/shared/infra/logger';
 import { createApp } from './app';
 import type { EmulatorContext } from './context';
 import { createFalWebhooks } from './fal-webhooks';

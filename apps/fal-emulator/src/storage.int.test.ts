@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { FalClient } from '@fal-ai/client';
 import { ValidationError } from '@fal-ai/client';
-import { makeVideo } from '@foley/shared/testing/media';
+import { makeVideo } from '@foley/testkit/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENDPOINT, falFetch, startTestEmulator } from '../test/support';
 import type { RunningEmulator } from './server';
-import { ENDPOINT, falFetch, startTestEmulator } from './test-support';
 
 let emu: RunningEmulator;
 let fal: FalClient;

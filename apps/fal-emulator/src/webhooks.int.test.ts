@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import type { FalClient } from '@fal-ai/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addFault, ENDPOINT, type ReceivedCall, startReceiver, startTestEmulator } from '../test/support';
 import type { RunningEmulator } from './server';
-import { addFault, ENDPOINT, type ReceivedCall, startReceiver, startTestEmulator } from './test-support';
 
 let emu: RunningEmulator;
 let fal: FalClient;

@@ -8,7 +8,7 @@ import {
   redisEnv,
   s3Env,
   webhookEnv,
-} from '@foley/shared/config';
+} from '@foley/shared/infra/config';
 import { z } from 'zod';
 
 export const workerConfigSchema = z.object({

@@ -1,29 +1,29 @@
 import { setMaxListeners } from 'node:events';
-import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batch-tracker';
-import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/job-finished';
-import { foleyKeys } from '@foley/shared/keys';
-import type { Logger } from '@foley/shared/logger';
-import { createMetrics } from '@foley/shared/metrics';
-import { JOB_RETENTION, QUEUES } from '@foley/shared/queues';
-import { readinessChecks } from '@foley/shared/readiness';
-import { createRedis } from '@foley/shared/redis';
-import { createConfiguredStore } from '@foley/shared/s3';
-import { parseAllowlist } from '@foley/shared/url-guard';
+import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batches/tracker';
+import { foleyKeys } from '@foley/shared/infra/keys';
+import type { Logger } from '@foley/shared/infra/logger';
+import { createMetrics } from '@foley/shared/infra/metrics';
+import { readinessChecks } from '@foley/shared/infra/readiness';
+import { createRedis } from '@foley/shared/infra/redis';
+import { createConfiguredStore } from '@foley/shared/infra/s3';
+import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
+import { JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
+import { parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import { Queue } from 'bullmq';
 import * as prom from 'prom-client';
 import { createDownloader } from './clients/download';
 import { createFalGateway } from './clients/fal';
 import { createGuardedFetch } from './clients/http-fetch';
 import type { WorkerConfig } from './config';
-import { createDubbingWorker } from './dubbing-worker';
-import { createFalSlots } from './fal-slots';
-import { finishedView } from './finished-view';
-import { createJobSignals } from './job-signals';
-import { dubMetrics, instrumentFal } from './metrics/dub-metrics';
-import { startOpsServer } from './ops-server';
+import type { DubDeps } from './dubbing/dub-deps';
+import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
+import { createDubbingWorker } from './dubbing/dubbing-worker';
+import { createFalSlots } from './dubbing/fal-slots';
+import { finishedView } from './dubbing/finished-view';
+import { createJobSignals } from './dubbing/job-signals';
+import { startOpsServer } from './ops/ops-server';
 import { createPreflight } from './preflight/preflight';
-import type { DubDeps } from './processors/dub-deps';
-import { startWebhooks } from './start-webhooks';
+import { startWebhooks } from './webhooks/start-webhooks';
 
 export interface RunningWorker {
   /** Stops taking jobs, hands back jobs waiting on fal, lets uploads finish (up to the grace period). */

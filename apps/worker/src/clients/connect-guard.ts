@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import { type Allowlist, checkResolvedAddress, type UrlRule } from '@foley/shared/url-guard';
+import { type Allowlist, checkResolvedAddress, type UrlRule } from '@foley/shared/ssrf/url-guard';
 import { buildConnector } from 'undici';
 
 /** A user URL (or an address it resolved to) that the SSRF rules forbid. Never retryable. */

@@ -1,7 +1,12 @@
 import type { FalClient } from '@fal-ai/client';
 import { PipelineError } from '@foley/shared/errors';
-import { createFoleyFalClient } from '@foley/shared/fal-client';
-import { MODEL_ENDPOINT, type ModelInput, type ModelOutput, modelOutputSchema } from '@foley/shared/model';
+import { createFoleyFalClient } from '@foley/shared/fal/client';
+import {
+  MODEL_ENDPOINT,
+  type ModelInput,
+  type ModelOutput,
+  modelOutputSchema,
+} from '@foley/shared/jobs/model';
 import { classifyFalError } from './fal-errors';
 import { singleShotSubmitFetch } from './fal-submit-fetch';
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EMPTY_ALLOWLIST, parseAllowlist } from '@foley/shared/url-guard';
+import { EMPTY_ALLOWLIST, parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {

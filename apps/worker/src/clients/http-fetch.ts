@@ -1,4 +1,4 @@
-import { type Allowlist, checkUrlAtSubmit } from '@foley/shared/url-guard';
+import { type Allowlist, checkUrlAtSubmit } from '@foley/shared/ssrf/url-guard';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createGuardedConnector, findUrlBlocked, type ResolveHost, UrlBlockedError } from './connect-guard';
 

@@ -1,3 +1,4 @@
+import { ascii, box, ftyp, largeBox, openBox, u32, u64 } from '@foley/testkit/mp4-fixtures';
 import { describe, expect, it } from 'vitest';
 import {
   boxEnd,
@@ -9,7 +10,6 @@ import {
   payloadOf,
   readBoxHeader,
 } from './mp4-boxes';
-import { ascii, box, ftyp, largeBox, openBox, u32, u64 } from './mp4-fixtures';
 
 const at0 = (bytes: Uint8Array) => ({ bytes, bytesStart: 0 });
 

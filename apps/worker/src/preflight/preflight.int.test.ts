@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PipelineError } from '@foley/shared/errors';
-import { probeMedia } from '@foley/shared/testing/media';
-import { EMPTY_ALLOWLIST, parseAllowlist } from '@foley/shared/url-guard';
+import { EMPTY_ALLOWLIST, parseAllowlist } from '@foley/shared/ssrf/url-guard';
+import { probeMedia } from '@foley/testkit/media';
+import { ascii, ftyp, moov, u32, u64 } from '@foley/testkit/mp4-fixtures';
+import { type ServedFile, sizeOf, startVideoServer } from '@foley/testkit/video-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGuardedFetch, type GuardedFetch } from '../clients/http-fetch';
-import { ascii, ftyp, moov, u32, u64 } from './mp4-fixtures';
 import { createPreflight, type PreflightOptions } from './preflight';
-import { type ServedFile, sizeOf, startVideoServer } from './test-video-server';
 
 const run = promisify(execFile);
 let dir: string;

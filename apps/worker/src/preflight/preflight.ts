@@ -1,5 +1,5 @@
 import { PipelineError } from '@foley/shared/errors';
-import { MODEL_LIMITS } from '@foley/shared/model';
+import { MODEL_LIMITS } from '@foley/shared/jobs/model';
 import type { GuardedFetch } from '../clients/http-fetch';
 import { boxEnd, isComplete, Mp4FormatError, readBoxHeader } from './mp4-boxes';
 import { createRangeIo, type RangeIo, type RangeRead, type ResponseMeta, unsupported } from './range-io';

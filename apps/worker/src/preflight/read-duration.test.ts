@@ -1,6 +1,6 @@
+import { ascii, box, ftyp, mehd, moov, mvhd, openBox, trak, u32 } from '@foley/testkit/mp4-fixtures';
 import { describe, expect, it } from 'vitest';
 import { Mp4FormatError } from './mp4-boxes';
-import { ascii, box, ftyp, mehd, moov, mvhd, openBox, trak, u32 } from './mp4-fixtures';
 import { detectContainer, readMovieInfo } from './read-duration';
 
 describe('detectContainer', () => {

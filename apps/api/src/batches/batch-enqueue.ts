@@ -1,0 +1,39 @@
+import type { BatchStore } from '@foley/shared/batches/store';
+import type { CreateJobBody, DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
+import { batchPriority, dubJobOptions, QUEUES } from '@foley/shared/queues/catalog';
+import type { Queue } from 'bullmq';
+
+export const ENQUEUE_CHUNK = 500;
+
+/**
+ * Adds a batch's jobs in chunks: ids go into the batch and tenant indexes first (so a job that ends at
+ * once is already listed), then one `addBulk` per chunk. Returns the ids added, for cleanup on failure.
+ */
+export async function enqueueBatchJobs(deps: {
+  queue: Queue<DubJobData, DubJobResult>;
+  batches: BatchStore;
+  buildJobData: (tenant: string, body: CreateJobBody, extra: Partial<DubJobData>) => DubJobData;
+  attempts: number;
+  tenant: string;
+  batchId: string;
+  items: Array<{ index: number; body: CreateJobBody }>;
+  added: string[];
+}): Promise<void> {
+  const priority = batchPriority(deps.items.length);
+  for (let start = 0; start < deps.items.length; start += ENQUEUE_CHUNK) {
+    const chunk = deps.items.slice(start, start + ENQUEUE_CHUNK);
+    const jobs = chunk.map(({ index, body }) =>
+      deps.buildJobData(deps.tenant, body, { batch_id: deps.batchId, batch_index: index }),
+    );
+    const ids = jobs.map((j) => j.id);
+    await deps.batches.addJobs(deps.batchId, deps.tenant, ids);
+    deps.added.push(...ids);
+    await deps.queue.addBulk(
+      jobs.map((data) => ({
+        name: QUEUES.dubbing.jobs.dub,
+        data,
+        opts: dubJobOptions(data.id, deps.attempts, priority),
+      })),
+    );
+  }
+}

@@ -1,0 +1,28 @@
+import type { BatchStore } from '@foley/shared/batches/store';
+import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** At most this many running jobs are looked at; past it `processing` is a lower bound. */
+const RUNNING_SAMPLE = 1_000;
+
+/**
+ * How many of a batch's open jobs are running: those a worker holds (BullMQ `active`) or that hold a
+ * fal slot (waiting on fal between polls, parked in `delayed`). Both sets are bounded by the worker and
+ * fal concurrency, not by the batch size, so this stays cheap for a 10,000-item batch.
+ */
+export function createBatchProgress(deps: {
+  queue: Pick<Queue, 'getRanges'>;
+  redis: Redis;
+  keys: FoleyKeys;
+  batches: BatchStore;
+}) {
+  return async function processing(batchId: string): Promise<number> {
+    const [active, holding] = await Promise.all([
+      deps.queue.getRanges(['active'], 0, RUNNING_SAMPLE - 1),
+      deps.redis.zrange(deps.keys.falSlots(), 0, RUNNING_SAMPLE - 1),
+    ]);
+    const running = [...new Set([...active, ...holding])];
+    return deps.batches.countMembers(batchId, running);
+  };
+}

@@ -1,0 +1,186 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createWebhookSigner, type WebhookSigner } from '@foley/fal-emulator/signing';
+import { newId } from '@foley/shared/ids';
+import { foleyKeys } from '@foley/shared/infra/keys';
+import { createLogger } from '@foley/shared/infra/logger';
+import { createRedis } from '@foley/shared/infra/redis';
+import type { DubJobData } from '@foley/shared/jobs/contract';
+import { QUEUES } from '@foley/shared/queues/catalog';
+import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../app';
+import { parseApiKeys } from '../http/auth';
+import { createJobReader } from '../jobs/job-reader';
+import { FAL_COMPLETED_SIGNAL, falWebhookRouter } from './fal-callback-route';
+import { createFalWebhookVerifier } from './fal-callback-verifier';
+
+const REQUEST_ID = 'fal-req-0001';
+
+describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
+  const prefix = testPrefix('fal-webhook');
+  const keys = foleyKeys(prefix);
+  const fal: WebhookSigner = createWebhookSigner();
+  let redis: Redis;
+  let subscriber: Redis;
+  let queue: Queue<DubJobData>;
+  let api: Server;
+  let jwksServer: Server;
+  let apiUrl: string;
+  let jobId: string;
+  const jwksHits = { count: 0 };
+  const messages: Array<{ channel: string; message: string }> = [];
+
+  beforeAll(async () => {
+    const url = await resolveTestRedisUrl();
+    redis = createRedis(url, 'producer');
+    subscriber = createRedis(url, 'worker');
+    if (redis.status !== 'ready') await new Promise((r) => redis.once('ready', r)); // producer: no offline queue
+    queue = new Queue<DubJobData>(QUEUES.dubbing.name, { connection: redis, prefix });
+    jobId = newId('job');
+    const data = {
+      id: jobId,
+      tenant: 'tenant-a',
+      input: { video_url: 'https://example.com/v.mp4' },
+      created_at: new Date().toISOString(),
+      fal_request_id: REQUEST_ID,
+    } as DubJobData;
+    await queue.add(QUEUES.dubbing.jobs.dub, data, { jobId, delay: 60_000 });
+
+    jwksServer = createServer((_req, res) => {
+      jwksHits.count++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(fal.jwks));
+    });
+    await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/rest.fal.ai/.well-known/jwks.json`;
+
+    const app = createApp({
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      redis,
+      apiKeys: parseApiKeys(['tenant-a:test_key_tenant_a_0001']),
+      publicRouters: [
+        falWebhookRouter({
+          verifier: createFalWebhookVerifier({ jwksUrl }),
+          jobs: createJobReader({ queue, redis, keys, store: { presignGet: async () => 'unused' } }),
+          redis,
+          keys,
+        }),
+      ],
+      apiRouters: [],
+    });
+    api = await new Promise<Server>((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+
+    subscriber.on('message', (channel: string, message: string) => messages.push({ channel, message }));
+    await subscriber.subscribe(keys.jobEvents(jobId));
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => api.close(r));
+    api.closeAllConnections();
+    await new Promise((r) => jwksServer.close(r));
+    await queue.close();
+    await deleteKeys(redis, prefix);
+    subscriber.disconnect();
+    redis.disconnect();
+  });
+
+  beforeEach(() => {
+    messages.length = 0;
+  });
+
+  function falPost(opts: {
+    job?: string;
+    signer?: WebhookSigner;
+    requestId?: string;
+    ageSeconds?: number;
+    body?: string;
+  }) {
+    const requestId = opts.requestId ?? REQUEST_ID;
+    const body =
+      opts.body ??
+      JSON.stringify({
+        request_id: requestId,
+        gateway_request_id: requestId,
+        status: 'OK',
+        payload: { ok: 1 },
+      });
+    const ts = String(Math.floor(Date.now() / 1000) - (opts.ageSeconds ?? 0));
+    return fetch(`${apiUrl}/v1/fal/webhook?job_id=${opts.job ?? jobId}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-fal-webhook-request-id': requestId,
+        'x-fal-webhook-user-id': 'emulator-user',
+        'x-fal-webhook-timestamp': ts,
+        'x-fal-webhook-signature': (opts.signer ?? fal).sign(requestId, 'emulator-user', ts, body),
+      },
+      body,
+    });
+  }
+
+  const settle = () => new Promise((r) => setTimeout(r, 150));
+
+  it('accepts fal’s signature without an API key and wakes the waiting job', async () => {
+    const res = await falPost({});
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true });
+    await settle();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.channel).toBe(keys.jobEvents(jobId));
+    expect(JSON.parse(messages[0]?.message ?? '')).toEqual({
+      type: FAL_COMPLETED_SIGNAL,
+      request_id: REQUEST_ID,
+    });
+  });
+
+  it('is idempotent: a repeated delivery answers 200 again and only wakes the job again', async () => {
+    for (let i = 0; i < 2; i++) expect((await falPost({})).status).toBe(200);
+    await settle();
+    expect(messages).toHaveLength(2);
+    expect(jwksHits.count).toBe(1); // the JWKS stays cached
+  });
+
+  it('rejects a forged signature with 401 and publishes nothing', async () => {
+    const res = await falPost({ signer: createWebhookSigner() });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
+    await settle();
+    expect(messages).toEqual([]);
+  });
+
+  it('rejects a stale timestamp with 401 and publishes nothing', async () => {
+    const res = await falPost({ ageSeconds: 301 });
+    expect(res.status).toBe(401);
+    await settle();
+    expect(messages).toEqual([]);
+  });
+
+  it('rejects an unsigned request', async () => {
+    const res = await fetch(`${apiUrl}/v1/fal/webhook?job_id=${jobId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('ignores (200) a webhook for another fal request or an unknown job', async () => {
+    const other = await falPost({ requestId: 'fal-req-other' });
+    expect(other.status).toBe(200);
+    expect(await other.json()).toEqual({ received: true, ignored: 'request_mismatch' });
+    const unknown = await falPost({ job: newId('job') });
+    expect(await unknown.json()).toEqual({ received: true, ignored: 'unknown_job' });
+    await settle();
+    expect(messages).toEqual([]);
+  });
+
+  it('leaves the rest of /v1 behind the API key', async () => {
+    const res = await fetch(`${apiUrl}/v1/jobs`);
+    expect(res.status).toBe(401);
+  });
+});

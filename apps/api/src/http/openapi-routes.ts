@@ -1,0 +1,211 @@
+import { createJobBodySchema } from '@foley/shared/jobs/contract';
+import { z } from 'zod';
+import { batchQuerySchema, jsonBatchSchema } from '../batches/parsing/settings';
+import { batchItemSchema } from '../batches/parsing/validate-item';
+import { listJobsQuerySchema } from '../jobs/jobs-routes';
+import { createUploadSchema } from '../uploads/uploads-routes';
+
+/**
+ * Every HTTP route of the API as data: the OpenAPI document is generated from it (with the zod schemas
+ * the routes themselves parse with), and tests check it against the routes actually mounted.
+ */
+export interface RouteSpec {
+  method: 'get' | 'post';
+  /** OpenAPI template (`/v1/jobs/{id}`); Express spells it `/v1/jobs/:id`. */
+  path: string;
+  summary: string;
+  tag: 'jobs' | 'batches' | 'webhooks' | 'uploads' | 'fal' | 'ops';
+  /** `bearer`: `Authorization: Bearer <api key>`; `fal`: fal's signed webhook; `none`: public. */
+  auth: 'bearer' | 'fal' | 'none';
+  query?: z.ZodObject;
+  /** Request bodies by media type (a zod schema, or a plain JSON Schema for non-JSON bodies). */
+  body?: Record<string, z.ZodType | Record<string, unknown>>;
+  idempotent?: boolean;
+  /** Status → description. 2xx answers are `produces` (default JSON); 4xx/5xx carry the error shape. */
+  responses: Record<number, string>;
+  produces?: string;
+}
+
+const text = (description: string) => ({ type: 'string', description });
+const batchJsonBody = jsonBatchSchema.extend({ items: z.array(batchItemSchema).min(1) });
+
+const bad = {
+  400: 'Malformed request (invalid JSON, body not an object)',
+  401: 'Missing or invalid API key',
+  413: 'Body larger than the limit',
+  415: 'Unsupported Content-Type',
+  422: 'Validation failed; `details` lists each field',
+  503: 'Redis or S3 unavailable; retry shortly',
+};
+const found = { 401: bad[401], 404: 'Unknown id, or owned by another API key', 503: bad[503] };
+const inProgress = 'An earlier request with this Idempotency-Key is still being processed; retry shortly';
+
+export const API_ROUTES: RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/v1/jobs',
+    tag: 'jobs',
+    auth: 'bearer',
+    summary: 'Dub one video',
+    body: { 'application/json': createJobBodySchema },
+    idempotent: true,
+    responses: {
+      200: 'Replay of an earlier request with the same Idempotency-Key',
+      202: 'Job queued',
+      ...bad,
+      409: inProgress,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs',
+    tag: 'jobs',
+    auth: 'bearer',
+    summary: "List the API key's jobs, newest first",
+    query: listJobsQuerySchema,
+    responses: {
+      200: 'A page of jobs and `next_cursor`',
+      401: bad[401],
+      404: '`batch_id` is unknown, or owned by another API key',
+      422: bad[422],
+      503: bad[503],
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}',
+    tag: 'jobs',
+    auth: 'bearer',
+    summary: 'Get a job',
+    responses: { 200: 'The job', ...found },
+  },
+  {
+    method: 'post',
+    path: '/v1/jobs/{id}/cancel',
+    tag: 'jobs',
+    auth: 'bearer',
+    summary: 'Cancel a job (queued: at once; running: asks fal to cancel)',
+    responses: {
+      200: 'Canceled',
+      202: 'Cancel requested; the job ends `canceled` shortly',
+      ...found,
+      409: 'The job already ended (`details.status`)',
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/webhooks',
+    tag: 'webhooks',
+    auth: 'bearer',
+    summary: "A job's webhook events with every delivery attempt",
+    responses: { 200: 'The events', ...found },
+  },
+  {
+    method: 'post',
+    path: '/v1/jobs/{id}/webhooks/{event_id}/redeliver',
+    tag: 'webhooks',
+    auth: 'bearer',
+    summary: 'Send a webhook event again',
+    responses: { 202: 'Redelivery queued', ...found },
+  },
+  {
+    method: 'post',
+    path: '/v1/batches',
+    tag: 'batches',
+    auth: 'bearer',
+    summary: 'Dub many videos (JSON `{items:[…]}`, JSONL or CSV); invalid items are reported by line',
+    query: batchQuerySchema,
+    body: {
+      'application/json': batchJsonBody,
+      'application/x-ndjson': text('One job body (without webhook_url) per line'),
+      'text/csv': text('Header row of job fields (video_url, sound_effect_prompt, …), one video per row'),
+    },
+    idempotent: true,
+    responses: { 200: 'Replay (same Idempotency-Key)', 202: 'Batch accepted', ...bad, 409: inProgress },
+  },
+  {
+    method: 'get',
+    path: '/v1/batches/{id}',
+    tag: 'batches',
+    auth: 'bearer',
+    summary: 'Get a batch: counts, progress, manifest',
+    responses: { 200: 'The batch', ...found },
+  },
+  {
+    method: 'post',
+    path: '/v1/batches/{id}/cancel',
+    tag: 'batches',
+    auth: 'bearer',
+    summary: "Cancel a batch's unfinished jobs",
+    responses: {
+      200: 'Canceled',
+      202: 'Cancel requested for running jobs',
+      ...found,
+      409: 'The batch already ended (`details.status`)',
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/uploads',
+    tag: 'uploads',
+    auth: 'bearer',
+    summary: 'Presigned S3 PUT for a local video, and the `video_url` to submit afterwards',
+    body: { 'application/json': createUploadSchema },
+    responses: { 201: 'Upload URLs', ...bad },
+  },
+  {
+    method: 'post',
+    path: '/v1/fal/webhook',
+    tag: 'fal',
+    auth: 'fal',
+    summary: "fal's completion callback (verified by fal's Ed25519 signature; wakes the waiting job)",
+    query: z.object({ job_id: z.string() }),
+    body: { 'application/json': { type: 'object', description: "fal's webhook payload" } },
+    responses: { 200: 'Accepted', 401: 'Invalid signature', 503: "fal's keys cannot be fetched right now" },
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    tag: 'ops',
+    auth: 'none',
+    summary: 'Liveness',
+    responses: { 200: 'The process runs' },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tag: 'ops',
+    auth: 'none',
+    summary: 'Readiness: Redis and S3 answer',
+    responses: { 200: 'Ready', 503: 'Not ready; `failing` names each part that does not answer' },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'ops',
+    auth: 'none',
+    summary: 'Prometheus metrics',
+    produces: 'text/plain',
+    responses: { 200: 'Prometheus text format' },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'ops',
+    auth: 'none',
+    summary: 'This document',
+    responses: { 200: 'OpenAPI 3.1' },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    tag: 'ops',
+    auth: 'none',
+    summary: 'This document as a page',
+    produces: 'text/html',
+    responses: { 200: 'HTML' },
+  },
+];
+
+/** `/v1/jobs/{id}` → `/v1/jobs/:id` */
+export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');

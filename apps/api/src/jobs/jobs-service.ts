@@ -1,0 +1,167 @@
+import { ApiError, notFound } from '@foley/shared/errors';
+import { newId } from '@foley/shared/ids';
+import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { CreateJobBody, DubJobData, DubJobResult, JobStatus } from '@foley/shared/jobs/contract';
+import type { OnJobFinished } from '@foley/shared/jobs/finished';
+import { withModelDefaults } from '@foley/shared/jobs/model';
+import type { JobView } from '@foley/shared/jobs/view';
+import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type Idempotency, requestInProgress } from './idempotency';
+import type { CanceledJobRecord, JobReader } from './job-reader';
+import type { UrlPolicy } from './url-policy';
+
+export interface JobsServiceDeps {
+  queue: Queue<DubJobData, DubJobResult>;
+  redis: Redis;
+  keys: FoleyKeys;
+  reader: JobReader;
+  idempotency: Idempotency;
+  urls: UrlPolicy;
+  onJobFinished: OnJobFinished;
+  attempts: number;
+  now?: () => number;
+}
+
+const PAGE_MAX = 100;
+/** A status-filtered page reads at most this many index entries before answering with a cursor. */
+const SCAN_BUDGET = 1_000;
+
+export function createJobsService(deps: JobsServiceDeps) {
+  const now = deps.now ?? Date.now;
+
+  /** Builds the stored payload of a job; shared with batches so both enqueue the same shape. */
+  function buildJobData(tenant: string, body: CreateJobBody, extra: Partial<DubJobData> = {}): DubJobData {
+    const id = newId('job', now());
+    return {
+      id,
+      tenant,
+      input: withModelDefaults(body),
+      ...(body.webhook_url ? { webhook_url: body.webhook_url } : {}),
+      ...(body.metadata ? { metadata: body.metadata } : {}),
+      created_at: new Date(now()).toISOString(),
+      ...extra,
+    };
+  }
+
+  async function create(
+    tenant: string,
+    body: CreateJobBody,
+    idempotencyKey?: string,
+  ): Promise<{ job: JobView; replayed: boolean }> {
+    deps.urls.assertAllowed(body);
+    const data = buildJobData(tenant, body);
+    if (idempotencyKey) {
+      const claim = await deps.idempotency.claim(tenant, idempotencyKey, body, data.id);
+      if (claim.kind === 'replay') {
+        const job = await deps.reader.view(claim.resourceId);
+        if (job) return { job, replayed: true };
+        const taken = await deps.idempotency.takeOver(tenant, idempotencyKey, claim, body, data.id);
+        if (!taken) throw requestInProgress();
+      }
+    }
+    try {
+      await deps.redis.zadd(deps.keys.tenantJobs(tenant), 0, data.id);
+      await deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts));
+    } catch (error) {
+      if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+      await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
+      throw error;
+    }
+    const job = await deps.reader.view(data.id);
+    if (!job) throw new Error(`job ${data.id} vanished right after it was added`);
+    return { job, replayed: false };
+  }
+
+  async function get(tenant: string, id: string): Promise<JobView> {
+    const snapshot = await deps.reader.snapshot(id);
+    if (!snapshot || snapshot.data.tenant !== tenant) throw notFound('job');
+    const view = await deps.reader.view(id);
+    if (!view) throw notFound('job');
+    return view;
+  }
+
+  /** Pages newest first. Ids sort by creation time, so the index is a lexicographic ZSET. */
+  async function list(
+    tenant: string,
+    q: { status?: JobStatus; cursor?: string; limit: number; indexKey?: string },
+  ): Promise<{ data: JobView[]; next_cursor: string | null }> {
+    const key = q.indexKey ?? deps.keys.tenantJobs(tenant);
+    const limit = Math.min(q.limit, PAGE_MAX);
+    const data: JobView[] = [];
+    let max = q.cursor ? `(${q.cursor}` : '+';
+    let scanned = 0;
+    while (data.length < limit && scanned < SCAN_BUDGET) {
+      const chunk = q.status ? Math.min(200, SCAN_BUDGET - scanned) : limit - data.length;
+      const ids = await deps.redis.zrevrangebylex(key, max, '-', 'LIMIT', 0, chunk);
+      if (ids.length === 0) return { data, next_cursor: null };
+      scanned += ids.length;
+      const views = await Promise.all(ids.map((id) => deps.reader.view(id)));
+      for (const [i, view] of views.entries()) {
+        const id = ids[i] as string;
+        max = `(${id}`;
+        if (!view) {
+          // Expired from BullMQ (retention): drop it from the index lazily.
+          await deps.redis.zrem(key, id);
+          continue;
+        }
+        if (view.id && (!q.status || view.status === q.status)) data.push(view);
+        if (data.length === limit) return { data, next_cursor: id };
+      }
+    }
+    return { data, next_cursor: max === '+' ? null : max.slice(1) };
+  }
+
+  /**
+   * Queued → removed and recorded as canceled. Running (or waiting between fal polls) → a flag the
+   * worker acts on: it asks fal to cancel and ends the job `canceled`.
+   */
+  async function cancel(tenant: string, id: string): Promise<JobView> {
+    const current = await get(tenant, id);
+    if (['completed', 'failed', 'canceled'].includes(current.status)) {
+      throw new ApiError(409, 'job_finished', `the job already ended with status ${current.status}`, {
+        status: current.status,
+      });
+    }
+    const job = await deps.queue.getJob(id);
+    if (job && current.status === 'queued' && !job.data.fal_request_id) {
+      const removed = await job.remove().then(
+        () => true,
+        () => false, // taken by a worker meanwhile: cancel it as running
+      );
+      if (removed) {
+        const record: CanceledJobRecord = {
+          data: {
+            ...job.data,
+            error: { code: 'canceled', message: 'canceled by the client before it started' },
+          },
+          attemptsMade: job.attemptsMade,
+          finishedOn: now(),
+        };
+        await deps.redis.set(
+          deps.keys.canceledJob(id),
+          JSON.stringify(record),
+          'EX',
+          JOB_RETENTION.failedSeconds,
+        );
+        const view = await get(tenant, id);
+        await deps.onJobFinished(view, { tenant });
+        return view;
+      }
+    }
+    await deps.redis.set(deps.keys.cancelRequested(id), '1', 'EX', 24 * 3600);
+    await deps.redis.publish(deps.keys.jobEvents(id), 'cancel');
+    // A job parked in `delayed` between polls would only notice at its next run: run it now.
+    const fresh = await deps.queue.getJob(id);
+    if (fresh && (await fresh.getState()) === 'delayed') await fresh.promote().catch(() => {});
+    const view = await get(tenant, id);
+    // The worker may already have acted on the flag (and cleared it) before this read.
+    return view.status === 'queued' || view.status === 'processing'
+      ? { ...view, cancel_requested: true }
+      : view;
+  }
+
+  return { buildJobData, create, get, list, cancel };
+}
+export type JobsService = ReturnType<typeof createJobsService>;

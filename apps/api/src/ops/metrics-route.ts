@@ -1,0 +1,12 @@
+import type { PromRegistry } from '@foley/shared/infra/prom-client-like';
+import { Router } from 'express';
+
+/** `GET /metrics` in Prometheus text format (public like /healthz; keep it off the internet at the ingress). */
+export function metricsRouter(registry: PromRegistry): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    const text = await registry.metrics();
+    res.set('Content-Type', registry.contentType).send(text);
+  });
+  return router;
+}

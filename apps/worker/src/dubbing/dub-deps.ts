@@ -1,0 +1,68 @@
+import type { Logger } from '@foley/shared/infra/logger';
+import type { ObjectStore } from '@foley/shared/infra/object-store';
+import type { DubJobData, DubJobProgress, DubJobResult, JobError } from '@foley/shared/jobs/contract';
+import type { OpenDownload } from '../clients/download';
+import type { FalGateway } from '../clients/fal';
+import type { FalSlots } from './fal-slots';
+import type { JobSignals } from './job-signals';
+
+/** The slice of a BullMQ job the processor uses, so tests can pass a plain object. */
+export interface DubJob {
+  readonly id: string;
+  data: DubJobData;
+  readonly attemptsMade: number;
+  readonly maxAttempts: number;
+  updateData(data: DubJobData): Promise<void>;
+  updateProgress(progress: DubJobProgress): Promise<void>;
+}
+
+export type JobOutcome =
+  | { status: 'completed'; result: DubJobResult }
+  | { status: 'failed' | 'canceled'; error: JobError };
+
+/** Where the processor reports measurements (Prometheus in production, nothing in unit tests). */
+export interface DubMetrics {
+  phase(name: 'preflight' | 'fal_queue' | 'fal_processing' | 'upload', seconds: number): void;
+  falRequest(op: 'submit' | 'status' | 'result' | 'cancel', status: string): void;
+  jobFinished(status: JobOutcome['status'], code: string): void;
+  retry(code: string): void;
+}
+
+export interface DubDeps {
+  fal: FalGateway;
+  store: ObjectStore;
+  download: OpenDownload;
+  /** Checks a video URL before any money is spent; throws PipelineError with a precise code. */
+  preflight: (url: string) => Promise<unknown>;
+  slots: FalSlots;
+  /**
+   * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first (a
+   * crashed one, or one still running elsewhere after BullMQ gave its lock to another worker).
+   */
+  claimSubmit: (jobId: string) => Promise<boolean>;
+  /** Gives the claim back when fal certainly created no request (it refused, or was never reached). */
+  releaseSubmit: (jobId: string) => Promise<void>;
+  signals: JobSignals;
+  /** True when a client asked to cancel the job. */
+  isCancelRequested: (jobId: string) => Promise<boolean>;
+  clearCancelRequest: (jobId: string) => Promise<void>;
+  /** Called once a job has reached its final state (webhooks, batch counters). */
+  onFinished: (job: DubJob, outcome: JobOutcome) => Promise<void>;
+  /** Fires on shutdown: jobs waiting on fal are handed back instead of holding the worker. */
+  shutdown: AbortSignal;
+  logger: Logger;
+  metrics?: DubMetrics;
+  now: () => number;
+  config: {
+    /** How long a fal request may take from submit to COMPLETED before the job fails with `timeout`. */
+    deadlineMs: number;
+    pollFirstMs: number;
+    pollMaxMs: number;
+    /** fal's webhook to our API, when configured: then polling is only a slow safety net. */
+    falWebhookUrl?: (jobId: string) => string;
+    /** Delay before a job that found no free fal slot tries again. */
+    slotRetryMs: number;
+    /** Consecutive failed status polls tolerated before the attempt fails (and BullMQ retries it). */
+    maxStatusErrors: number;
+  };
+}

@@ -1,0 +1,285 @@
+import { PipelineError } from '@foley/shared/errors';
+import { describe, expect, it } from 'vitest';
+import { fakeDeps, fakeFal, fakeJob, fakeSlots } from '../../test/dub-fakes';
+import { processDubJob } from './dub';
+import { JobDeferred, JobReleased } from './job-control';
+
+describe('processDubJob', () => {
+  it('submits once, records the request id and phases, and copies both files to deterministic keys', async () => {
+    const fal = fakeFal([
+      { status: 'IN_QUEUE', queuePosition: 2 },
+      { status: 'IN_PROGRESS' },
+      { status: 'COMPLETED' },
+    ]);
+    const { deps, uploads, outcomes } = fakeDeps({ fal });
+    const job = fakeJob();
+    const result = await processDubJob(job, deps);
+
+    expect(fal.calls.submit).toBe(1);
+    expect(job.data.fal_request_id).toBe('req_1');
+    expect(job.data.fal_submit_started_at).toBeUndefined();
+    expect(job.progress.map((p) => p.phase)).toEqual([
+      'preflight',
+      'submitted',
+      'in_queue',
+      'in_progress',
+      'uploading',
+    ]);
+    expect(job.progress[2]).toEqual({ phase: 'in_queue', queue_position: 2 });
+    expect(uploads.get('jobs/job_test/video.mp4')).toBe('MP4!');
+    expect(uploads.get('jobs/job_test/audio.mp3')).toBe('MP3');
+    expect(result).toMatchObject({
+      fal_request_id: 'req_1',
+      video: { bucket: 'b', key: 'jobs/job_test/video.mp4', content_type: 'video/mp4', file_size: 4 },
+      audio: { key: 'jobs/job_test/audio.mp3', content_type: 'audio/mpeg', file_size: 3 },
+    });
+    expect(outcomes).toEqual([{ status: 'completed', result }]);
+  });
+
+  it('resumes a saved request without preflight or a second submit', async () => {
+    const fal = fakeFal();
+    let preflights = 0;
+    const { deps } = fakeDeps({ fal, preflight: async () => void preflights++ });
+    await processDubJob(
+      fakeJob({ fal_request_id: 'req_old', fal_submitted_at: new Date(999_000).toISOString() }),
+      deps,
+    );
+    expect(fal.calls.submit).toBe(0);
+    expect(preflights).toBe(0);
+    expect(fal.calls.result).toBe(1);
+  });
+
+  it('refuses to submit again after an attempt died mid-submit', async () => {
+    const fal = fakeFal();
+    const { deps, outcomes } = fakeDeps({ fal });
+    const error = await processDubJob(fakeJob({ fal_submit_started_at: 'x' }), deps).catch((e) => e);
+    expect(error).toMatchObject({ code: 'submit_outcome_unknown', retryable: false });
+    expect(fal.calls.submit).toBe(0);
+    expect(outcomes[0]).toMatchObject({ status: 'failed', error: { code: 'submit_outcome_unknown' } });
+  });
+
+  it('keeps the submit marker when the outcome is unknown, and clears it when fal refused', async () => {
+    const lost = fakeFal();
+    lost.failSubmit(new PipelineError('submit_outcome_unknown', 'lost'));
+    const job = fakeJob();
+    await processDubJob(job, fakeDeps({ fal: lost }).deps).catch(() => {});
+    expect(job.data.fal_submit_started_at).toBeDefined();
+
+    const busy = fakeFal();
+    busy.failSubmit(new PipelineError('fal_unavailable', '429', { retryable: true, retryAfterMs: 1000 }));
+    const job2 = fakeJob();
+    const { deps, outcomes } = fakeDeps({ fal: busy });
+    const error = await processDubJob(job2, deps).catch((e) => e);
+    expect(error).toMatchObject({ retryable: true, retryAfterMs: 1000 });
+    expect(job2.data.fal_submit_started_at).toBeUndefined();
+    expect(job2.data.error).toEqual({ code: 'fal_unavailable', message: '429' });
+    expect(outcomes).toEqual([]); // not final: attempts remain
+  });
+
+  it('leaves no submit marker or claim when marking the submit failed, so the retry may submit', async () => {
+    const fal = fakeFal();
+    const ctx = fakeDeps({ fal });
+    const job = fakeJob();
+    const write = job.updateData;
+    // Like BullMQ, the job's data changes in memory before the Redis write, which fails once.
+    job.updateData = async (data) => {
+      job.data = data;
+      if (data.fal_submit_started_at && !data.error) {
+        job.updateData = write;
+        throw new Error('READONLY You can not write against a read only replica.');
+      }
+    };
+    await expect(processDubJob(job, ctx.deps)).rejects.toMatchObject({
+      code: 'internal_error',
+      retryable: true,
+    });
+    expect(fal.calls.submit).toBe(0);
+    expect(job.data.fal_submit_started_at).toBeUndefined();
+    expect(ctx.claims.size).toBe(0);
+
+    await processDubJob(job, ctx.deps);
+    expect(fal.calls.submit).toBe(1);
+    expect(job.data.fal_request_id).toBe('req_1');
+  });
+
+  it('submits once when two attempts of the same job run at once (a lost lock)', async () => {
+    const fal = fakeFal();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const submit = fal.submit;
+    fal.submit = async (input, opts) => {
+      await gate;
+      return submit(input, opts);
+    };
+    const { deps } = fakeDeps({ fal });
+    const first = processDubJob(fakeJob(), deps);
+    const second = processDubJob(fakeJob(), deps).catch((e: unknown) => e);
+    expect(await second).toMatchObject({ code: 'submit_outcome_unknown', retryable: true });
+    release();
+    await expect(first).resolves.toMatchObject({ fal_request_id: 'req_1' });
+    expect(fal.calls.submit).toBe(1);
+  });
+
+  it('gives the claim back when fal refused the submit, and keeps it when the outcome is unknown', async () => {
+    const busy = fakeFal();
+    busy.failSubmit(new PipelineError('fal_unavailable', '429', { retryable: true }));
+    const refused = fakeDeps({ fal: busy });
+    await processDubJob(fakeJob(), refused.deps).catch(() => {});
+    expect(refused.claims.size).toBe(0);
+
+    const lost = fakeFal();
+    lost.failSubmit(new PipelineError('submit_outcome_unknown', 'lost'));
+    const unknown = fakeDeps({ fal: lost });
+    await processDubJob(fakeJob(), unknown.deps).catch(() => {});
+    expect([...unknown.claims]).toEqual(['job_test']);
+  });
+
+  it('does not submit a job whose cancel was asked for during preflight', async () => {
+    const fal = fakeFal();
+    const ctx = fakeDeps({ fal });
+    ctx.deps.preflight = async () => ctx.requestCancel();
+    await expect(processDubJob(fakeJob(), ctx.deps)).rejects.toMatchObject({ code: 'canceled' });
+    expect(fal.calls.submit).toBe(0);
+    expect(ctx.outcomes[0]).toMatchObject({ status: 'canceled' });
+    expect(await ctx.deps.isCancelRequested('job_test')).toBe(false);
+  });
+
+  it('frees the fal slot of a job that waits for a retry without a fal request, and before uploading', async () => {
+    const busy = fakeFal();
+    busy.failSubmit(new PipelineError('fal_unavailable', '503', { retryable: true }));
+    const slots = fakeSlots();
+    await processDubJob(fakeJob(), fakeDeps({ fal: busy, slots }).deps).catch(() => {});
+    expect(slots.held.size).toBe(0);
+
+    const ctx = fakeDeps({ slots });
+    const heldWhileUploading: number[] = [];
+    const upload = ctx.deps.store.upload;
+    ctx.deps.store.upload = async (key, body, opts) => {
+      heldWhileUploading.push(slots.held.size);
+      return upload(key, body, opts);
+    };
+    await processDubJob(fakeJob(), ctx.deps);
+    expect(heldWhileUploading).toEqual([0, 0]);
+  });
+
+  it('clears a cancel asked for too late (while uploading) once the job completed', async () => {
+    const ctx = fakeDeps();
+    const upload = ctx.deps.store.upload;
+    ctx.deps.store.upload = async (key, body, opts) => {
+      ctx.requestCancel();
+      return upload(key, body, opts);
+    };
+    await processDubJob(fakeJob(), ctx.deps);
+    expect(ctx.outcomes[0]?.status).toBe('completed');
+    expect(await ctx.deps.isCancelRequested('job_test')).toBe(false);
+  });
+
+  it('reports the final attempt of a retryable error as failed', async () => {
+    const busy = fakeFal();
+    busy.failSubmit(new PipelineError('fal_unavailable', '503', { retryable: true }));
+    const { deps, outcomes } = fakeDeps({ fal: busy });
+    await processDubJob(fakeJob({}, { made: 2, max: 3 }), deps).catch(() => {});
+    expect(outcomes).toEqual([{ status: 'failed', error: { code: 'fal_unavailable', message: '503' } }]);
+  });
+
+  it('fails a bad video in preflight before any fal call', async () => {
+    const fal = fakeFal();
+    const { deps, outcomes } = fakeDeps({
+      fal,
+      preflight: async () => {
+        throw new PipelineError('video_too_long', 'video is 25.0 s long');
+      },
+    });
+    await expect(processDubJob(fakeJob(), deps)).rejects.toMatchObject({ code: 'video_too_long' });
+    expect(fal.calls.submit).toBe(0);
+    expect(outcomes[0]).toMatchObject({ status: 'failed', error: { code: 'video_too_long' } });
+  });
+
+  it('defers without submitting when every fal slot is taken', async () => {
+    const fal = fakeFal();
+    const { deps } = fakeDeps({ fal, slots: fakeSlots(false) });
+    await expect(processDubJob(fakeJob(), deps)).rejects.toBeInstanceOf(JobDeferred);
+    expect(fal.calls.submit).toBe(0);
+  });
+
+  it('reads the video once while it waits for a fal slot, not every time it comes back', async () => {
+    let preflights = 0;
+    let free = false;
+    const fal = fakeFal();
+    const { deps } = fakeDeps({ fal, preflight: async () => void preflights++ });
+    deps.slots.tryAcquire = async () => free;
+    const job = fakeJob();
+    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferred);
+    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferred);
+    free = true;
+    await processDubJob(job, deps);
+    expect(preflights).toBe(1);
+    expect(fal.calls.submit).toBe(1);
+  });
+
+  it('cancels at fal and ends canceled when the client asks while it waits', async () => {
+    const fal = fakeFal([{ status: 'IN_PROGRESS' }]);
+    const ctx = fakeDeps({ fal });
+    let polls = 0;
+    ctx.deps.signals.wait = async () => {
+      if (++polls === 2) ctx.requestCancel();
+      return undefined;
+    };
+    await expect(processDubJob(fakeJob(), ctx.deps)).rejects.toMatchObject({ code: 'canceled' });
+    expect(fal.calls.cancel).toBe(1);
+    expect(ctx.outcomes[0]).toMatchObject({ status: 'canceled', error: { code: 'canceled' } });
+  });
+
+  it('cancels the fal request and fails with timeout past the deadline', async () => {
+    const fal = fakeFal([{ status: 'IN_PROGRESS' }]);
+    const { deps } = fakeDeps({ fal });
+    await expect(processDubJob(fakeJob(), deps)).rejects.toMatchObject({ code: 'timeout', retryable: false });
+    expect(fal.calls.cancel).toBe(1);
+    expect(fal.calls.status).toBeGreaterThan(5);
+  });
+
+  it('hands the job back on shutdown instead of holding it', async () => {
+    const shutdown = new AbortController();
+    const fal = fakeFal([{ status: 'IN_PROGRESS' }]);
+    const ctx = fakeDeps({ fal, shutdown: shutdown.signal });
+    ctx.deps.signals.wait = async () => {
+      shutdown.abort();
+      return undefined;
+    };
+    const job = fakeJob();
+    await expect(processDubJob(job, ctx.deps)).rejects.toBeInstanceOf(JobReleased);
+    expect(job.data.fal_request_id).toBe('req_1');
+    expect(ctx.outcomes).toEqual([]);
+  });
+
+  it('hands a job back without submitting when shutdown begins during preflight', async () => {
+    const shutdown = new AbortController();
+    const fal = fakeFal();
+    const slots = fakeSlots();
+    const ctx = fakeDeps({ fal, slots, shutdown: shutdown.signal });
+    ctx.deps.preflight = async () => shutdown.abort();
+    await expect(processDubJob(fakeJob(), ctx.deps)).rejects.toBeInstanceOf(JobReleased);
+    expect(fal.calls.submit).toBe(0);
+    expect(slots.held.size).toBe(0);
+    expect(ctx.claims.size).toBe(0);
+  });
+
+  it('tolerates a few failed status polls, then fails the attempt as retryable', async () => {
+    let n = 0;
+    const fal = fakeFal();
+    fal.status = async () => {
+      n++;
+      if (n < 3) throw new PipelineError('fal_unavailable', 'blip', { retryable: true });
+      return { status: 'COMPLETED' };
+    };
+    await expect(processDubJob(fakeJob(), fakeDeps({ fal }).deps)).resolves.toBeDefined();
+    fal.status = async () => {
+      throw new PipelineError('fal_unavailable', 'down', { retryable: true });
+    };
+    await expect(processDubJob(fakeJob(), fakeDeps({ fal }).deps)).rejects.toMatchObject({
+      code: 'fal_unavailable',
+    });
+  });
+});

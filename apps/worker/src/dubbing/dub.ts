@@ -1,0 +1,176 @@
+import { isPipelineError, PipelineError } from '@foley/shared/errors';
+import { type DubJobResult, type JobError, outputKeys } from '@foley/shared/jobs/contract';
+import type { DubDeps, DubJob } from './dub-deps';
+import { copyOutputs } from './dub-outputs';
+import { waitForFal } from './dub-wait';
+import { isControlSignal, JobDeferred, JobReleased } from './job-control';
+
+/**
+ * Dubs one video: preflight → submit to fal (at most once, ever) → wait → copy outputs to S3.
+ * Throws PipelineError (retryable or not) or a control signal; records the error on the job first.
+ */
+export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobResult> {
+  const log = deps.logger.child({
+    job_id: job.id,
+    fal_request_id: job.data.fal_request_id,
+    batch_id: job.data.batch_id,
+  });
+  try {
+    const result = await dub(job, deps, log);
+    await deps.slots.release(job.id);
+    await deps.clearCancelRequest(job.id);
+    await deps.onFinished(job, { status: 'completed', result });
+    deps.metrics?.jobFinished('completed', 'none');
+    log.info({ video_bytes: result.video.file_size, audio_bytes: result.audio.file_size }, 'job completed');
+    return result;
+  } catch (thrown) {
+    if (isControlSignal(thrown)) throw thrown;
+    const error = toPipelineError(thrown);
+    const final = !error.retryable || job.attemptsMade + 1 >= job.maxAttempts;
+    const jobError: JobError = { code: error.code, message: error.message };
+    await job.updateData({ ...job.data, error: jobError });
+    // A job without a fal request holds its slot for nothing while it waits for its retry.
+    if (final || !job.data.fal_request_id) await deps.slots.release(job.id);
+    if (final) {
+      const status = error.code === 'canceled' ? 'canceled' : 'failed';
+      // A cancel asked for while the job was ending anyway must not cancel a later dashboard retry.
+      await deps.clearCancelRequest(job.id);
+      await deps.onFinished(job, { status, error: jobError });
+      deps.metrics?.jobFinished(status, error.code);
+      log.warn({ code: error.code, err: error.message }, 'job failed');
+    } else {
+      deps.metrics?.retry(error.code);
+      log.info(
+        { code: error.code, err: error.message, attempt: job.attemptsMade + 1 },
+        'attempt failed; will retry',
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * BullMQ fails a job that stalled more than `maxStalledCount` times without running the processor again,
+ * so nothing else would report its end (webhook, batch counters) or free its slot. Its fal request, if
+ * any, is left alone: a dashboard retry resumes it.
+ */
+export async function failAbandonedJob(job: DubJob, reason: string, deps: DubDeps): Promise<void> {
+  const jobError: JobError = {
+    code: 'internal_error',
+    message: `the job was abandoned (${reason}): workers stopped while running it too many times`,
+  };
+  await job.updateData({ ...job.data, error: jobError });
+  await deps.slots.release(job.id);
+  await deps.clearCancelRequest(job.id);
+  await deps.onFinished(job, { status: 'failed', error: jobError });
+  deps.metrics?.jobFinished('failed', jobError.code);
+  deps.logger.warn({ job_id: job.id, fal_request_id: job.data.fal_request_id, reason }, 'job abandoned');
+}
+
+/** A passed preflight is trusted this long while the job waits for a fal slot. */
+const PREFLIGHT_VALID_MS = 10 * 60_000;
+
+async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<DubJobResult> {
+  if (await deps.isCancelRequested(job.id)) {
+    if (job.data.fal_request_id) await deps.fal.cancel(job.data.fal_request_id);
+    throw new PipelineError('canceled', 'canceled by the client');
+  }
+
+  let requestId = job.data.fal_request_id;
+  if (requestId) {
+    // Resuming (retry, stalled-job recovery, restart): the request exists at fal and is never submitted again.
+    await deps.slots.forceAcquire(job.id);
+    log.info('resuming fal request');
+  } else {
+    if (job.data.fal_submit_started_at) {
+      throw new PipelineError(
+        'submit_outcome_unknown',
+        'a previous attempt was interrupted while submitting to fal; not submitting again, to never pay twice',
+      );
+    }
+    const passedAt = Date.parse(job.data.preflight_passed_at ?? '');
+    if (!(deps.now() - passedAt < PREFLIGHT_VALID_MS)) {
+      await job.updateProgress({ phase: 'preflight' });
+      const preflightStart = deps.now();
+      await deps.preflight(job.data.input.video_url);
+      deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
+    }
+    // Shutting down: a submit now could be cut off by the forced exit and end as an unknown outcome.
+    if (deps.shutdown.aborted) throw new JobReleased();
+    if (!(await deps.slots.tryAcquire(job.id))) {
+      // Waiting for a fal slot (a big batch): remember the pass, so the customer's server is not read
+      // again every time the job comes back for a slot.
+      if (Number.isNaN(passedAt)) {
+        await job.updateData({ ...job.data, preflight_passed_at: new Date(deps.now()).toISOString() });
+      }
+      throw new JobDeferred(deps.config.slotRetryMs);
+    }
+    // Preflight can take a while: a cancel asked for meanwhile must not cost a submit.
+    if (await deps.isCancelRequested(job.id)) throw new PipelineError('canceled', 'canceled by the client');
+    requestId = await submitOnce(job, deps);
+    log.info({ fal_request_id: requestId }, 'submitted to fal');
+  }
+
+  await waitForFal(job, requestId, deps);
+  const output = await deps.fal.result(requestId);
+  // fal is done with the request: its slot can go to another job while this one uploads.
+  await deps.slots.release(job.id);
+  await job.updateProgress({ phase: 'uploading' });
+  const uploadStart = deps.now();
+  const { video, audio } = await copyOutputs(output, outputKeys(job.id), deps);
+  deps.metrics?.phase('upload', (deps.now() - uploadStart) / 1000);
+  return { fal_request_id: requestId, video, audio };
+}
+
+/**
+ * Claims the job's one submit, marks it as started, submits, then saves the request id before anything
+ * else happens. The claim is atomic in Redis: job data alone cannot stop two attempts that both read it
+ * before either wrote (a worker that lost its lock still runs while another takes the job over).
+ */
+async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
+  if (!(await deps.claimSubmit(job.id))) {
+    // Retryable: if that attempt is alive it saves its request id, and the next attempt resumes it.
+    throw new PipelineError(
+      'submit_outcome_unknown',
+      'another attempt of this job has already submitted it to fal; not submitting again, to never pay twice',
+      { retryable: true },
+    );
+  }
+  const { fal_submit_started_at: _, ...before } = job.data;
+  const started = new Date(deps.now()).toISOString();
+  try {
+    await job.updateData({ ...before, fal_submit_started_at: started });
+  } catch (error) {
+    // Nothing was sent, so leave no marker that would fail the next attempt as submit_outcome_unknown.
+    await unclaim(job, before, deps);
+    throw error;
+  }
+  let requestId: string;
+  try {
+    const webhookUrl = deps.config.falWebhookUrl?.(job.id);
+    requestId = await deps.fal.submit(job.data.input, webhookUrl ? { webhookUrl } : {});
+  } catch (error) {
+    // fal answered (or was never reached): no request exists, so a later attempt may submit again.
+    if (isPipelineError(error) && error.code !== 'submit_outcome_unknown') await unclaim(job, before, deps);
+    throw error;
+  }
+  await job.updateData({ ...before, fal_request_id: requestId, fal_submitted_at: started });
+  await job.updateProgress({ phase: 'submitted' });
+  return requestId;
+}
+
+/**
+ * Undoes the claim and the marker of a submit that certainly created no request. Best effort: should
+ * Redis fail here too, the caller's error write (from the same in-memory data) clears the marker.
+ */
+async function unclaim(job: DubJob, before: DubJob['data'], deps: DubDeps): Promise<void> {
+  await job.updateData(before).catch(() => {});
+  await deps.releaseSubmit(job.id).catch(() => {});
+}
+
+function toPipelineError(error: unknown): PipelineError {
+  if (isPipelineError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  // Unknown errors are bugs or unforeseen environment failures: retry a bounded number of times.
+  return new PipelineError('internal_error', message, { retryable: true, cause: error });
+}

@@ -1,0 +1,71 @@
+import { createRedis } from '@foley/shared/infra/redis';
+import { QUEUES } from '@foley/shared/queues/catalog';
+import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
+import { Queue, Worker } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeDeps, fakeJob } from '../../test/dub-fakes';
+import { createDubbingWorker } from './dubbing-worker';
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 1_000 && Date.now() < deadline; i++) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('dubbing worker (real Redis)', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    cleanups.length = 0;
+  });
+
+  it('reports a job that BullMQ fails for stalling too often, which never reaches the processor', async () => {
+    const redis = createRedis(await resolveTestRedisUrl(), 'worker');
+    const prefix = testPrefix('dubw');
+    cleanups.push(async () => {
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    });
+    const queue = new Queue(QUEUES.dubbing.name, { connection: redis, prefix });
+    cleanups.push(() => queue.close());
+    const { data } = fakeJob({ id: 'job_stalls', fal_request_id: 'req_paid' });
+    await queue.add(QUEUES.dubbing.jobs.dub, data, { jobId: 'job_stalls', attempts: 3 });
+
+    // A worker that takes the job and dies (its lock is never renewed again).
+    let unblock: () => void = () => {};
+    const crashed = new Worker(
+      QUEUES.dubbing.name,
+      () =>
+        new Promise<void>((resolve) => {
+          unblock = resolve;
+        }),
+      { connection: redis, prefix, lockDuration: 500, skipStalledCheck: true },
+    );
+    cleanups.push(async () => unblock());
+    for (let i = 0; i < 100 && (await queue.getJobState('job_stalls')) !== 'active'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await queue.getJobState('job_stalls')).toBe('active');
+    await crashed.close(true);
+
+    const ctx = fakeDeps();
+    const worker = createDubbingWorker({
+      connection: redis,
+      prefix,
+      concurrency: 1,
+      deps: ctx.deps,
+      workerOptions: { lockDuration: 500, stalledInterval: 300, maxStalledCount: 0 },
+    });
+    cleanups.push(() => worker.close());
+
+    const outcome = await waitFor('the abandoned job to be reported', () => ctx.outcomes[0]);
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'internal_error' } });
+    expect((await queue.getJob('job_stalls'))?.data.error?.code).toBe('internal_error');
+    expect((await queue.getJob('job_stalls'))?.data.fal_request_id).toBe('req_paid');
+    expect(await queue.getJobState('job_stalls')).toBe('failed');
+  });
+});

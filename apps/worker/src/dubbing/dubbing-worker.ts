@@ -1,0 +1,71 @@
+import { PipelineError } from '@foley/shared/errors';
+import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
+import { FOLEY_BACKOFF, QUEUES } from '@foley/shared/queues/catalog';
+import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { backoffDelay } from './backoff';
+import { failAbandonedJob, processDubJob } from './dub';
+import type { DubDeps, DubJob } from './dub-deps';
+import { JobDeferred, JobReleased } from './job-control';
+
+/** The BullMQ side of dubbing: adapts jobs for the processor and turns its outcomes into BullMQ moves. */
+export function createDubbingWorker(opts: {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  deps: DubDeps;
+  workerOptions?: Partial<WorkerOptions>;
+}): Worker<DubJobData, DubJobResult> {
+  const { deps } = opts;
+  const worker = new Worker<DubJobData, DubJobResult>(
+    QUEUES.dubbing.name,
+    async (job, token) => {
+      try {
+        return await processDubJob(asDubJob(job), deps);
+      } catch (error) {
+        if (error instanceof JobDeferred || error instanceof JobReleased) {
+          const delay = error instanceof JobDeferred ? error.delayMs : 0;
+          await job.moveToDelayed(Date.now() + delay, token);
+          throw new DelayedError();
+        }
+        if (error instanceof PipelineError && !error.retryable) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      settings: { backoffStrategy: foleyBackoff },
+      ...opts.workerOptions,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    // A deferred failure (stalled too often) never reached the processor, which reports every other end.
+    if (!job?.deferredFailure) return;
+    failAbandonedJob(asDubJob(job), error.message, deps).catch((e: unknown) =>
+      deps.logger.error({ job_id: job.id, err: e }, 'could not report an abandoned job'),
+    );
+  });
+  return worker;
+}
+
+/** BullMQ calls this for jobs whose backoff type is `foley`: a server's Retry-After wins over the curve. */
+export function foleyBackoff(attemptsMade: number, type?: string, error?: Error): number {
+  if (type !== FOLEY_BACKOFF) return 5_000;
+  const retryAfterMs = error instanceof PipelineError ? error.retryAfterMs : undefined;
+  return backoffDelay(attemptsMade, { baseMs: 5_000, maxMs: 10 * 60_000, retryAfterMs });
+}
+
+function asDubJob(job: Job<DubJobData, DubJobResult>): DubJob {
+  return {
+    id: job.id as string,
+    get data() {
+      return job.data;
+    },
+    attemptsMade: job.attemptsMade,
+    maxAttempts: job.opts.attempts ?? 1,
+    updateData: (data) => job.updateData(data),
+    updateProgress: (progress) => job.updateProgress(progress),
+  };
+}
