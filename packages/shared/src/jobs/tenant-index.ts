@@ -1,0 +1,31 @@
+import type { ChainableCommander } from 'ioredis';
+import { newId } from '../ids';
+import { JOB_RETENTION } from '../queues/catalog';
+
+/** Ids start with 10 characters of creation time; `job_` plus them is the smallest id of that ms. */
+const ID_TIME_PREFIX = 'job_'.length + 10;
+
+/**
+ * The lexicographic bound below which every id of a tenant index is older than the longest job
+ * retention, so BullMQ has removed its job: `ZREMRANGEBYLEX key - <bound>` trims exactly those.
+ */
+export function tenantIndexFloor(now: number): string {
+  return `(${newId('job', now - JOB_RETENTION.failedSeconds * 1000).slice(0, ID_TIME_PREFIX)}`;
+}
+
+/**
+ * Adds ids to a tenant index and trims it in the same MULTI or pipeline: the index never holds more
+ * than retention's worth of ids, and the index of a tenant that stopped writing expires with its last
+ * job. Costs no round trip of its own.
+ */
+export function indexTenantJobs(
+  multi: ChainableCommander,
+  key: string,
+  ids: string[],
+  now: number,
+): ChainableCommander {
+  return multi
+    .zadd(key, ...ids.flatMap((id) => [0, id]))
+    .zremrangebylex(key, '-', tenantIndexFloor(now))
+    .expire(key, JOB_RETENTION.failedSeconds);
+}
