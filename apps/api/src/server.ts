@@ -91,7 +91,6 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metricsRouter(metrics.registry),
     openapiRouter(),
     ...(dashboard ? [dashboard] : []),
-    webhooks.falWebhookRouter(),
   ];
   const batches = createBatchesService({
     queue: dubbing,
@@ -116,7 +115,14 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     uploadsRouter({ store }),
     webhooks.jobWebhooksRouter(jobs),
   ];
-  const app = createApp({ logger, redis, apiKeys, publicRouters, apiRouters });
+  const app = createApp({
+    logger,
+    redis,
+    apiKeys,
+    publicRouters,
+    publicV1Routers: [webhooks.falWebhookRouter()],
+    apiRouters,
+  });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));

@@ -4,7 +4,7 @@ import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { CreateJobBody, DubJobData, DubJobResult, JobStatus } from '@foley/shared/jobs/contract';
 import type { OnJobFinished } from '@foley/shared/jobs/finished';
 import { withModelDefaults } from '@foley/shared/jobs/model';
-import { indexTenantJobs } from '@foley/shared/jobs/tenant-index';
+import { indexTenantJob } from '@foley/shared/jobs/tenant-index';
 import { type JobView, toJobView } from '@foley/shared/jobs/view';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
 import type { Queue } from 'bullmq';
@@ -66,7 +66,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       // One round trip: the index entry and the job go out together (the index is read by id, so a
       // listed id whose job is not there yet reads as expired for a moment, never wrong).
       await Promise.all([
-        indexTenantJobs(deps.redis.multi(), deps.keys.tenantJobs(tenant), [data.id], now()).exec(),
+        indexTenantJob(deps.redis, deps.keys.tenantJobs(tenant), data.id, now()),
         deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts)),
       ]);
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { newId } from '../ids';
 import { JOB_RETENTION } from '../queues/catalog';
 
@@ -28,4 +28,18 @@ export function indexTenantJobs(
     .zadd(key, ...ids.flatMap((id) => [0, id]))
     .zremrangebylex(key, '-', tenantIndexFloor(now))
     .expire(key, JOB_RETENTION.failedSeconds);
+}
+
+// ZADD, trim and EXPIRE as one command: one socket write and one reply instead of three.
+const INDEX_ONE = `
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('ZREMRANGEBYLEX', KEYS[1], '-', ARGV[2])
+return redis.call('EXPIRE', KEYS[1], ARGV[3])`;
+
+/**
+ * The same for one id (a single job's POST), as one script call: sent beside the job's own add, it
+ * adds no round trip, and costs less client CPU than a MULTI of three commands.
+ */
+export function indexTenantJob(redis: Redis, key: string, id: string, now: number): Promise<unknown> {
+  return redis.eval(INDEX_ONE, 1, key, id, tenantIndexFloor(now), JOB_RETENTION.failedSeconds);
 }
