@@ -1,16 +1,14 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { newId } from '../ids';
+import { idTimePart } from '../ids';
 import { JOB_RETENTION } from '../queues/catalog';
-
-/** Ids start with 10 characters of creation time; `job_` plus them is the smallest id of that ms. */
-const ID_TIME_PREFIX = 'job_'.length + 10;
 
 /**
  * The lexicographic bound below which every id of a tenant index is older than the longest job
  * retention, so BullMQ has removed its job: `ZREMRANGEBYLEX key - <bound>` trims exactly those.
  */
 export function tenantIndexFloor(now: number): string {
-  return `(${newId('job', now - JOB_RETENTION.failedSeconds * 1000).slice(0, ID_TIME_PREFIX)}`;
+  // `job_` and the time part sort below every id of that millisecond and above every older one.
+  return `(job_${idTimePart(now - JOB_RETENTION.failedSeconds * 1000)}`;
 }
 
 /**
@@ -41,5 +39,15 @@ return redis.call('EXPIRE', KEYS[1], ARGV[3])`;
  * adds no round trip, and costs less client CPU than a MULTI of three commands.
  */
 export function indexTenantJob(redis: Redis, key: string, id: string, now: number): Promise<unknown> {
-  return redis.eval(INDEX_ONE, 1, key, id, tenantIndexFloor(now), JOB_RETENTION.failedSeconds);
+  // Defined once per connection: ioredis then sends EVALSHA (a 40-byte digest, not the script text).
+  const commands = redis as Redis & { foleyIndexTenantJob?: IndexCommand };
+  if (!commands.foleyIndexTenantJob)
+    redis.defineCommand('foleyIndexTenantJob', { numberOfKeys: 1, lua: INDEX_ONE });
+  return (commands.foleyIndexTenantJob as IndexCommand)(
+    key,
+    id,
+    tenantIndexFloor(now),
+    JOB_RETENTION.failedSeconds,
+  );
 }
+type IndexCommand = (key: string, id: string, floor: string, ttlSeconds: number) => Promise<unknown>;
