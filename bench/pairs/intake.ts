@@ -102,7 +102,7 @@ export async function intakePair(ctx: BenchContext, api: RoleProcess): Promise<P
       details: [
         `Intake: ${rounds} alternating pairs of ${fmt(total)} POSTs over ${CONNECTIONS} keep-alive connections, after a warm-up of each. ` +
           `Redis commands per POST: Foley ${fmt(m(f, 'commandsPerRequest'), 2)}, bare ${fmt(m(b, 'commandsPerRequest'), 2)} ` +
-          '(counted by the private Redis; Foley sends them in at most 2 sequential round trips, see `test/intake-round-trips.int.test.ts`).',
+          '(counted by the private Redis; Foley sends them in at most 2 sequential round trips, see `apps/api/src/jobs/jobs-service.test.ts`).',
       ],
       facts: {
         intakeFoleyRps: m(f, 'perSecond'),
