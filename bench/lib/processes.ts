@@ -39,7 +39,9 @@ export function cpuSecondsOf(pid: number): number {
 /** Starts `bench/roles.ts <role>` with `env` and resolves when it says it is ready (30 s at most). */
 export function startRole(role: string, env: Record<string, string>): Promise<RoleProcess> {
   // BENCH_CPU_PROF=<dir>: each role writes a V8 CPU profile there (open it in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const child: ChildProcess = spawn(process.execPath, [...profile, ...process.execArgv, ROLE_SCRIPT, role], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },

@@ -1,4 +1,4 @@
-import { freePort } from '@foley/testkit/redis';
+import { freePort } from '@foley/testkit/listen';
 import { Queue } from 'bullmq';
 import { watchCompletions } from '../lib/completions';
 import { API_KEY, type BenchContext, benchPrefix, foleyEnv } from '../lib/context';

@@ -1,4 +1,4 @@
-import { freePort } from '@foley/testkit/redis';
+import { freePort } from '@foley/testkit/listen';
 import { watchCompletions } from '../lib/completions';
 import { type BenchContext, benchPrefix, foleyEnv } from '../lib/context';
 import { enqueue, foleyJobData, sampleResult } from '../lib/jobs';

@@ -1,7 +1,7 @@
 import { PipelineError } from '@foley/shared/errors';
 import { pollDelay } from './backoff';
 import type { DubDeps, DubJob } from './dub-deps';
-import { JobReleased } from './job-control';
+import { JobReleasedError } from './job-control';
 
 /** Status streams opened per attempt: a stream that keeps dropping leaves the end to the polls. */
 const MAX_STREAMS = 3;
@@ -109,7 +109,7 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
       deadline - deps.now(),
     );
     await deps.signals.wait(job.id, delay, wakeOn);
-    if (deps.shutdown.aborted) throw new JobReleased();
+    if (deps.shutdown.aborted) throw new JobReleasedError();
     return false;
   }
 }
