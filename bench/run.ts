@@ -28,6 +28,9 @@ const unknown = only.filter((p) => !(PAIRS as readonly string[]).includes(p));
 if (unknown.length)
   throw new Error(`--only: unknown pair(s) ${unknown.join(', ')}; choose from ${PAIRS.join(', ')}`);
 
+// Ctrl-C or a SIGTERM still runs the exit hooks that stop the private Redis and every child process.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const started = performance.now();
 const server = await spawnRedisServer();
 if (!server)

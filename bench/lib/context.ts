@@ -33,6 +33,8 @@ export function foleyEnv(ctx: BenchContext, prefix: string, extra: Record<string
     HOST: '127.0.0.1',
     METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
+    // No customer webhooks are configured in any pair; a secret only keeps the worker from warning.
+    WEBHOOK_SECRET: 'whsec_YmVuY2gtc2VjcmV0LWZvci1mb2xleS1iZW5jaA==',
     ...extra,
   };
 }

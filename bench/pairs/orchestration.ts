@@ -105,7 +105,7 @@ async function foleyRun(ctx: BenchContext, shape: Shape): Promise<Run> {
     const jobs = Array.from({ length: shape.jobs }, () => foleyJobData(video));
     const capMs = Math.max(30_000, idealSeconds(shape) * 1000 * 8);
     const t = await timed(ctx, prefix, shape, jobs, [...workers, emulator], capMs);
-    if (t.failed > 0) throw new Error(`orchestration: ${t.failed} Foley jobs failed, e.g. ${t.failures[0]}`);
+    if (t.failed > 0) console.warn(`orchestration: ${t.failed} Foley jobs failed, e.g. ${t.failures[0]}`);
     const workerCpu = t.cpu.slice(0, -1).reduce((a, b) => a + b, 0);
     const noTtl = await keysWithoutTtl(ctx.redis, `${prefix}:foley:*`);
     return {
@@ -130,9 +130,15 @@ async function foleyRun(ctx: BenchContext, shape: Shape): Promise<Run> {
  * Redis cost per job (commands, bytes on the wire, memory kept).
  */
 export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> {
+  // Without the emulator's media reuse every request renders real media with ffmpeg: at concurrency
+  // 100 on a small machine the renders starve everything (submits time out), so the pair runs smaller
+  // and says the emulator was the bound.
+  const reuse = ctx.emulatorEnv.FAL_EMULATOR_MEDIA === 'reuse';
   const base = ctx.smoke
     ? { jobs: 4, concurrency: 4, modelMs: 300 }
-    : { jobs: 300, concurrency: 100, modelMs: 2000 };
+    : reuse
+      ? { jobs: 300, concurrency: 100, modelMs: 2000 }
+      : { jobs: 60, concurrency: 20, modelMs: 2000 };
   const plan: Array<{ processes: number; rounds: number }> = ctx.smoke
     ? [{ processes: 1, rounds: 1 }]
     : [
@@ -158,15 +164,20 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
     }
     const ratios = f.map((x, i) => x.jobsPerSecond / (b[i] as Run).jobsPerSecond);
     const m = (xs: Run[], pick: (r: Run) => number) => median(xs.map(pick));
+    const failed = f.reduce((n, x) => n + x.failed, 0);
+    const jobsPerSecond = (xs: Run[]) =>
+      fmt(
+        m(xs, (x) => x.jobsPerSecond),
+        1,
+      );
+    const ofIdeal = (xs: Run[]) =>
+      fmt(
+        m(xs, (x) => x.ofIdeal),
+        2,
+      );
     rows.push({
       path: `worker orchestration, ${processes} process${processes > 1 ? 'es' : ''} (jobs/s)`,
-      foley: `${fmt(
-        m(f, (x) => x.jobsPerSecond),
-        1,
-      )} (${fmt(
-        m(f, (x) => x.ofIdeal),
-        2,
-      )} of ideal)`,
+      foley: `${jobsPerSecond(f)} (${ofIdeal(f)} of ideal)${failed ? `, **${failed} failed**` : ''}`,
       baseline: `${fmt(
         m(b, (x) => x.jobsPerSecond),
         1,
@@ -177,8 +188,15 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
       ratio: median(ratios),
       ratioSpread: spread(ratios),
       goal: '≥ 0.9×',
-      met: median(ratios) >= 0.9,
+      met: median(ratios) >= 0.9 && failed === 0,
     });
+    if (!reuse && processes === 1 && !ctx.smoke) {
+      details.push(
+        'Orchestration ran **without** FAL_EMULATOR_MEDIA=reuse: the emulator rendered real media (ffmpeg) for every request, ' +
+          `${fmt(m(f, (x) => x.emulatorCpuMsPerJob))} ms of its CPU per request, so the emulator, not Foley, was the bound; ` +
+          'the shape was cut to 60 jobs at concurrency 20 (at 100 the renders starved the machine and submits timed out).',
+      );
+    }
     details.push(
       `Orchestration, ${processes} process(es): ${shape.jobs} jobs, concurrency ${shape.concurrency} in total, ` +
         `model ${shape.modelMs} ms, ${rounds} pair(s). CPU per job: Foley workers ${fmt(
