@@ -1,3 +1,4 @@
+import { ENDPOINT_ID } from './fal-contract';
 import type { Logger } from '@foley/shared/infra/logger';
 import type { FaultStore } from './faults';
 import type { FileStore } from './file-store';
@@ -20,4 +21,4 @@ export interface EmulatorContext {
 }
 
 /** The endpoints this emulator serves (fal answers 404 for an unknown one). */
-export const KNOWN_ENDPOINTS = new Set(['fal-ai/kling-video/video-to-audio']);
+export const KNOWN_ENDPOINTS = new Set([ENDPOINT_ID]);

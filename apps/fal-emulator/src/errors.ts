@@ -50,14 +50,5 @@ export function infraFailure(status: number, errorType: string, detail: string):
 export const cancelledFailure = (): RunFailure =>
   infraFailure(499, 'client_cancelled', 'Request was cancelled by the client');
 
-/** fal's error_type for a gateway status, used by injected faults. */
-export const ERROR_TYPE_BY_STATUS: Record<number, string> = {
-  429: 'rate_limited',
-  500: 'internal_error',
-  502: 'runner_incomplete_response',
-  503: 'runner_scheduling_failure',
-  504: 'request_timeout',
-};
-
 /** Reason phrases Node does not know. */
 export const EXTRA_REASON_PHRASES: Record<number, string> = { 499: 'Client Closed Request' };

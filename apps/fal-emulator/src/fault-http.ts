@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Response } from 'express';
-import { ERROR_TYPE_BY_STATUS } from './errors';
+import { ERROR_TYPE_BY_STATUS } from './fal-contract';
 import type { Fault, FaultOp, FaultStore } from './faults';
 import { clientSignal, sendJson } from './http';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { ModelOutput } from '@foley/shared/jobs/model';
+import type { KlingOutput } from './fal-contract';
 import { cancelledFailure, infraFailure, type RunFailure } from './errors';
 
 export type RequestState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
@@ -12,7 +12,7 @@ export interface RequestLog {
   timestamp: string;
 }
 
-export type Outcome = { ok: true; output: ModelOutput } | { ok: false; failure: RunFailure };
+export type Outcome = { ok: true; output: KlingOutput } | { ok: false; failure: RunFailure };
 
 export interface FalRequest {
   id: string;

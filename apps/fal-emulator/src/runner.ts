@@ -1,10 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MODEL_LIMITS, type ModelInput } from '@foley/shared/jobs/model';
 import { audioRecipe } from './audio-recipe';
 import { downloadVideo } from './download';
-import { ERROR_TYPE_BY_STATUS, fieldError, infraFailure, RunFailure, validationFailure } from './errors';
+import { fieldError, infraFailure, RunFailure, validationFailure } from './errors';
+import { ERROR_TYPE_BY_STATUS, INPUT_LIMITS, type KlingInput } from './fal-contract';
 import type { Fault, FaultStore } from './faults';
 import type { FileStore } from './file-store';
 import { validateModelInput } from './input-validation';
@@ -63,13 +63,13 @@ export function createModelRunner(deps: {
     }
   };
 
-  async function generate(input: ModelInput, dir: string, signal: AbortSignal, log: (m: string) => void) {
+  async function generate(input: KlingInput, dir: string, signal: AbortSignal, log: (m: string) => void) {
     const videoPath = join(dir, 'input');
     log('Downloading input video');
     await downloadVideo({
       url: input.video_url,
       dest: videoPath,
-      maxBytes: MODEL_LIMITS.videoMaxBytes,
+      maxBytes: INPUT_LIMITS.videoMaxBytes,
       signal,
       resolveLocal: deps.resolveLocal,
     });
@@ -94,7 +94,7 @@ export function checkVideo(probe: VideoProbe | undefined): VideoProbe {
       fieldError(LOC, 'invalid_video', 'The file is not a valid video. Supported formats: mp4, mov.'),
     ]);
   }
-  const { videoMinSeconds: min, videoMaxSeconds: max } = MODEL_LIMITS;
+  const { videoMinSeconds: min, videoMaxSeconds: max } = INPUT_LIMITS;
   const duration = Math.round(probe.durationSeconds * 1000) / 1000;
   if (duration < min) {
     throw validationFailure([
