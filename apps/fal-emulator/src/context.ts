@@ -1,5 +1,5 @@
-import { ENDPOINT_ID } from './fal-contract';
 import type { Logger } from '@foley/shared/infra/logger';
+import { ENDPOINT_ID } from './fal-contract';
 import type { FaultStore } from './faults';
 import type { FileStore } from './file-store';
 import type { SubmitLog } from './request-log';

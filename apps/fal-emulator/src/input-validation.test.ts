@@ -1,5 +1,5 @@
-import { INPUT_DEFAULTS } from './fal-contract';
 import { describe, expect, it } from 'vitest';
+import { INPUT_DEFAULTS } from './fal-contract';
 import { validateModelInput } from './input-validation';
 
 describe('validateModelInput', () => {

@@ -1,5 +1,5 @@
-import { INPUT_DEFAULTS, INPUT_LIMITS, type KlingInput } from './fal-contract';
 import { type FalErrorDetail, fieldError } from './errors';
+import { INPUT_DEFAULTS, INPUT_LIMITS, type KlingInput } from './fal-contract';
 
 export type InputCheck = { ok: true; value: KlingInput } | { ok: false; errors: FalErrorDetail[] };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { KlingOutput } from './fal-contract';
 import { cancelledFailure, infraFailure, type RunFailure } from './errors';
+import type { KlingOutput } from './fal-contract';
 
 export type RequestState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
 
