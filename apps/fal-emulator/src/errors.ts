@@ -16,6 +16,8 @@ export class RunFailure extends Error {
     readonly body: Record<string, unknown>,
     readonly errorType: string,
     message: string,
+    /** Extra response headers of the result (e.g. the start timeout's type). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'RunFailure';
@@ -46,6 +48,16 @@ export function validationFailure(details: FalErrorDetail[]): RunFailure {
 export function infraFailure(status: number, errorType: string, detail: string): RunFailure {
   return new RunFailure(status, { detail, error_type: errorType }, errorType, detail);
 }
+
+/** `X-Fal-Request-Timeout` ran out before the request started: 504, timeout type `user` (never retried). */
+export const startTimeoutFailure = (): RunFailure =>
+  new RunFailure(
+    504,
+    { detail: 'Request timed out before it could start', error_type: 'request_timeout' },
+    'request_timeout',
+    'Request timed out before it could start',
+    { 'x-fal-request-timeout-type': 'user' },
+  );
 
 export const cancelledFailure = (): RunFailure =>
   infraFailure(499, 'client_cancelled', 'Request was cancelled by the client');
