@@ -66,7 +66,7 @@ describe('account state', () => {
 
   it('counts only IN_PROGRESS against the concurrency limit, which changes live', async () => {
     const { emu, fal, input } = await start({ concurrency: 1, delayMs: 1500 });
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await fal.queue.submit(ENDPOINT, { input })).request_id);
     await waitUntil(async () => (await statusOf(fal, ids[0] ?? '')) === 'IN_PROGRESS');
     expect(await Promise.all(ids.map((id) => statusOf(fal, id)))).toEqual([
@@ -89,6 +89,12 @@ describe('account state', () => {
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ error_type: 'concurrent_requests_limit' });
     expect(limited.body.detail).toContain('fal_max_queue_length=1');
+    const refused = await falFetch(emu, `/queue.fal.run/${ENDPOINT}?fal_max_queue_length=1`, {
+      method: 'POST',
+      body: JSON.stringify(input),
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-fal-needs-retry')).toBe('1');
     const raw = await falFetch(emu, `/queue.fal.run/${ENDPOINT}?fal_max_queue_length=2`, {
       method: 'POST',
       body: JSON.stringify(input),
@@ -166,15 +172,18 @@ describe('faults of fal platform kinds', () => {
     expect((await control(emu, '/faults', { op: 'status', ingress: true, status: 502 })).status).toBe(400);
   });
 
-  it.each([401, 403, 408, 409])('status fault %i reaches the client as that ApiError', async (code) => {
-    const { emu, fal, input } = await start();
-    const { request_id: requestId } = await fal.queue.submit(ENDPOINT, { input });
-    await addFault(emu, { op: 'status', status: code });
-    const error = await caught(fal.queue.status(ENDPOINT, { requestId }));
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error.status).toBe(code);
-    expect(error.requestId).toBe(requestId);
-  });
+  it.each([401, 403, 408, 409] as const)(
+    'status fault %i reaches the client as that ApiError',
+    async (code) => {
+      const { emu, fal, input } = await start();
+      const { request_id: requestId } = await fal.queue.submit(ENDPOINT, { input });
+      await addFault(emu, { op: 'status', status: code });
+      const error = await caught(fal.queue.status(ENDPOINT, { requestId }));
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error.status).toBe(code);
+      expect(error.requestId).toBe(requestId);
+    },
+  );
 });
 
 describe('headers', () => {
@@ -195,6 +204,13 @@ describe('headers', () => {
       `/queue.fal.run/fal-ai/kling-video/requests/${late.request_id}/status?logs=1`,
     );
     expect(((await status.json()) as { logs: unknown[] }).logs).toEqual([]); // it never ran
+    const bad = await falFetch(emu, `/queue.fal.run/${ENDPOINT}`, {
+      method: 'POST',
+      body: JSON.stringify(input),
+      headers: { 'x-fal-request-timeout': 'soon' },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toContain('x-fal-request-timeout');
     await fal.queue.cancel(ENDPOINT, { requestId: blocker.request_id });
   }, 15_000);
 
@@ -209,6 +225,9 @@ describe('headers', () => {
     expect(failed.status).toBe(422);
     const failedRaw = await falFetch(emu, `/queue.fal.run/fal-ai/kling-video/requests/${failed.requestId}`);
     expect(failedRaw.headers.get('x-fal-billable-units')).toBe('0');
+    const sync = await falFetch(emu, `/fal.run/${ENDPOINT}`, { method: 'POST', body: JSON.stringify(input) });
+    expect(sync.status).toBe(200);
+    expect(sync.headers.get('x-fal-billable-units')).toBe('1');
 
     const hooked = await fal.queue.submit(ENDPOINT, {
       input,
@@ -245,6 +264,8 @@ describe('headers', () => {
 describe('retention', () => {
   it('forgets completed requests, their files and log entries after FAL_EMULATOR_RETAIN', async () => {
     const { emu, fal, input } = await start({ retainMs: 400 });
+    const uploaded = await fal.storage.upload(new Blob([Buffer.from('bytes')], { type: 'text/plain' }));
+    expect((await fetch(uploaded)).status).toBe(200);
     const done = await fal.subscribe(ENDPOINT, { input, pollInterval: 50 });
     const videoUrl = (done.data as { video: { url: string } }).video.url;
     expect((await fetch(videoUrl, { method: 'HEAD' })).status).toBe(200);
@@ -252,6 +273,7 @@ describe('retention', () => {
     const gone = await caught(fal.queue.status(ENDPOINT, { requestId: done.requestId }));
     expect(gone.status).toBe(404);
     expect((await fetch(videoUrl, { method: 'HEAD' })).status).toBe(404);
+    expect((await fetch(uploaded)).status).toBe(404);
     const stats = (await (await control(emu, '/stats')).json()) as Record<string, number>;
     expect(stats).toMatchObject({ known_requests: 0, files: 0, completed_total: 1 });
   });

@@ -62,9 +62,10 @@ describe('reuse media mode', () => {
       const input = { video_url: `${short.url}/short.mp4` };
       const before = (await stats()).renders as number;
       for (let i = 0; i < 2; i++) {
-        const error = await fal
-          .subscribe(ENDPOINT, { input, pollInterval: 50 })
-          .catch((e: unknown) => e as { status?: number; body?: { detail?: Array<{ type: string }> } });
+        const error = (await fal.subscribe(ENDPOINT, { input, pollInterval: 50 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as { status?: number; body?: { detail?: Array<{ type: string }> } } | undefined;
         expect(error?.status).toBe(422);
         expect(error?.body?.detail?.[0]?.type).toBe('video_duration_too_short');
       }
