@@ -12,6 +12,7 @@ import { requireFalKey, sendJson } from '../http';
 import { billableUnits } from '../request-log';
 import type { FalRequest } from '../request-queue';
 import { statusBody, submitBody } from '../status-body';
+import { submitFields } from '../submit-fields';
 import { streamStatus } from './status-stream';
 
 /** `/queue.fal.run/…`: submit, status, status stream, result and cancel, as fal's queue answers them. */
@@ -123,26 +124,6 @@ async function submit(
     return;
   }
   sendJson(res, 200, submitBody(request, ctx.queue.position(request.id) ?? 0), { requestId: request.id });
-}
-
-/** What a submit came with, as the request log keeps it. */
-export function submitFields(req: Request, endpointId: string) {
-  const webhook = req.query.fal_webhook;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith('x-fal-') && typeof value === 'string') headers[name] = value;
-  }
-  const query: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.query)) {
-    if (typeof value === 'string') query[name] = value;
-  }
-  return {
-    endpointId,
-    input: (req.body as unknown) ?? null,
-    webhookUrl: typeof webhook === 'string' && webhook !== '' ? webhook : undefined,
-    headers,
-    query,
-  };
 }
 
 /** `X-Fal-Request-Timeout` in seconds; undefined when absent. */

@@ -5,7 +5,7 @@ import { RESPONSE_HEADERS } from '../fal-contract';
 import { requireFalKey, sendJson } from '../http';
 import { billableUnits } from '../request-log';
 import type { FalRequest } from '../request-queue';
-import { submitFields } from './queue';
+import { submitFields } from '../submit-fields';
 
 /** `/fal.run/…`: the synchronous run — the same queue and model, answered when the request completes. */
 export function syncRouter(ctx: EmulatorContext): Router {
