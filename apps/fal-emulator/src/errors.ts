@@ -16,6 +16,8 @@ export class RunFailure extends Error {
     readonly body: Record<string, unknown>,
     readonly errorType: string,
     message: string,
+    /** Extra response headers of the result (e.g. the start timeout's type). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'RunFailure';
@@ -47,17 +49,18 @@ export function infraFailure(status: number, errorType: string, detail: string):
   return new RunFailure(status, { detail, error_type: errorType }, errorType, detail);
 }
 
+/** `X-Fal-Request-Timeout` ran out before the request started: 504, timeout type `user` (never retried). */
+export const startTimeoutFailure = (): RunFailure =>
+  new RunFailure(
+    504,
+    { detail: 'Request timed out before it could start', error_type: 'request_timeout' },
+    'request_timeout',
+    'Request timed out before it could start',
+    { 'x-fal-request-timeout-type': 'user' },
+  );
+
 export const cancelledFailure = (): RunFailure =>
   infraFailure(499, 'client_cancelled', 'Request was cancelled by the client');
-
-/** fal's error_type for a gateway status, used by injected faults. */
-export const ERROR_TYPE_BY_STATUS: Record<number, string> = {
-  429: 'rate_limited',
-  500: 'internal_error',
-  502: 'runner_incomplete_response',
-  503: 'runner_scheduling_failure',
-  504: 'request_timeout',
-};
 
 /** Reason phrases Node does not know. */
 export const EXTRA_REASON_PHRASES: Record<number, string> = { 499: 'Client Closed Request' };
