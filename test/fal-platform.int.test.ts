@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack';
 
-// The worker against fal's platform behaviour (FAL_PROTOCOL.md §13) as the emulator models it:
+// The worker against fal's platform behaviour (docs/fal-protocol.md §13) as the emulator models it:
 // API over HTTP → Redis → worker → emulator through the real @fal-ai/client → S3.
 let stack: Stack;
 let queue: Queue<DubJobData>;

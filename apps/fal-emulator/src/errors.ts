@@ -1,4 +1,4 @@
-/** fal's error bodies (FAL_PROTOCOL.md §4): what `result` answers with when a request did not produce output. */
+/** fal's error bodies (docs/fal-protocol.md §4): what `result` answers with when a request did not produce output. */
 
 export interface FalErrorDetail {
   loc: Array<string | number>;
@@ -10,7 +10,7 @@ export interface FalErrorDetail {
 }
 
 /** A request ended without output: `result` answers `status` with `body`; webhooks report the same. */
-export class RunFailure extends Error {
+export class RunFailureError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
@@ -20,7 +20,7 @@ export class RunFailure extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
-    this.name = 'RunFailure';
+    this.name = 'RunFailureError';
   }
 }
 
@@ -34,9 +34,9 @@ export function fieldError(
 }
 
 /** 422 `{detail:[…]}`: the model refused the input. */
-export function validationFailure(details: FalErrorDetail[]): RunFailure {
+export function validationFailure(details: FalErrorDetail[]): RunFailureError {
   const first = details[0];
-  return new RunFailure(
+  return new RunFailureError(
     422,
     { detail: details },
     first?.type ?? 'validation_error',
@@ -45,13 +45,13 @@ export function validationFailure(details: FalErrorDetail[]): RunFailure {
 }
 
 /** `{detail, error_type}` with a status from fal's infrastructure error table. */
-export function infraFailure(status: number, errorType: string, detail: string): RunFailure {
-  return new RunFailure(status, { detail, error_type: errorType }, errorType, detail);
+export function infraFailure(status: number, errorType: string, detail: string): RunFailureError {
+  return new RunFailureError(status, { detail, error_type: errorType }, errorType, detail);
 }
 
 /** `X-Fal-Request-Timeout` ran out before the request started: 504, timeout type `user` (never retried). */
-export const startTimeoutFailure = (): RunFailure =>
-  new RunFailure(
+export const startTimeoutFailure = (): RunFailureError =>
+  new RunFailureError(
     504,
     { detail: 'Request timed out before it could start', error_type: 'request_timeout' },
     'request_timeout',
@@ -59,7 +59,7 @@ export const startTimeoutFailure = (): RunFailure =>
     { 'x-fal-request-timeout-type': 'user' },
   );
 
-export const cancelledFailure = (): RunFailure =>
+export const cancelledFailure = (): RunFailureError =>
   infraFailure(499, 'client_cancelled', 'Request was cancelled by the client');
 
 /** Reason phrases Node does not know. */

@@ -1,6 +1,6 @@
 /**
  * fal's own documented contract for the one model this emulator serves, written from fal's
- * documentation (team notes FAL_PROTOCOL.md §11 model, §13 platform), never from Foley's code: the
+ * documentation (docs/fal-protocol.md: §11 model, §13 platform), never from Foley's code: the
  * emulator must stay a stand-in for fal, so a mistake in Foley's rules cannot hide behind a matching
  * mistake here. Tags as in those notes: [DOC] fal docs, [3P] third-party reports, [INF] inference.
  */

@@ -10,7 +10,7 @@ export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [
 ];
 export const WEBHOOK_USER_ID = 'emulator-user';
 
-/** The body fal POSTs to `fal_webhook` when a request completes (FAL_PROTOCOL.md §10, §13). */
+/** The body fal POSTs to `fal_webhook` when a request completes (docs/fal-protocol.md §10, §13). */
 export function webhookBody(req: FalRequest): Record<string, unknown> {
   const base = { request_id: req.id, gateway_request_id: req.id };
   if (!req.outcome || req.outcome.ok) {

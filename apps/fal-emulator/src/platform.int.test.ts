@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addFault, ENDPOINT, falFetch, startTestEmulator, waitUntil } from '../test/support';
 import type { EmulatorOptions, RunningEmulator } from './server';
 
-// fal's platform behaviour beyond the queue protocol (FAL_PROTOCOL.md §13), driven by the real client.
+// fal's platform behaviour beyond the queue protocol (docs/fal-protocol.md §13), driven by the real client.
 const running: RunningEmulator[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((e) => e.close()));

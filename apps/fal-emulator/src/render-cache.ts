@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RunFailure } from './errors';
+import { RunFailureError } from './errors';
 import type { KlingInput } from './fal-contract';
 
 /** Where a rendered pair of outputs lives on disk. */
@@ -51,7 +51,7 @@ export function createRenderCache(opts: { dir: string; render: RenderFn }): Rend
           .then(() => opts.render(input, source, outDir, stop.signal));
         renders.set(key, render);
         render.catch((error: unknown) => {
-          if (!(error instanceof RunFailure)) renders.delete(key);
+          if (!(error instanceof RunFailureError)) renders.delete(key);
         });
       }
       return abortable(render, signal);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { cancelledFailure, infraFailure, RunFailure, startTimeoutFailure } from './errors';
+import { cancelledFailure, infraFailure, RunFailureError, startTimeoutFailure } from './errors';
 import type { KlingOutput } from './fal-contract';
 
 export type RequestState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
@@ -12,7 +12,7 @@ export interface RequestLog {
   timestamp: string;
 }
 
-export type Outcome = { ok: true; output: KlingOutput } | { ok: false; failure: RunFailure };
+export type Outcome = { ok: true; output: KlingOutput } | { ok: false; failure: RunFailureError };
 
 export interface FalRequest {
   id: string;
@@ -288,4 +288,4 @@ export function createRequestQueue(opts: {
   };
 }
 
-const isRunFailure = (error: unknown): error is RunFailure => error instanceof RunFailure;
+const isRunFailure = (error: unknown): error is RunFailureError => error instanceof RunFailureError;

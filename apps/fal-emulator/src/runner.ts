@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { audioRecipe } from './audio-recipe';
 import { downloadVideo } from './download';
-import { fieldError, infraFailure, RunFailure, validationFailure } from './errors';
+import { fieldError, infraFailure, RunFailureError, validationFailure } from './errors';
 import { ERROR_TYPE_BY_STATUS, INPUT_LIMITS, type KlingInput, REQUEUE_MIN_MS } from './fal-contract';
 import type { Fault, FaultStore } from './faults';
 import type { FileStore } from './file-store';
@@ -83,7 +83,7 @@ export function createModelRunner(deps: {
       });
       return { ok: true, output: { video: file(video), audio: file(audio) } } satisfies Outcome;
     } catch (error) {
-      if (error instanceof RunFailure && !signal.aborted) return { ok: false, failure: error };
+      if (error instanceof RunFailureError && !signal.aborted) return { ok: false, failure: error };
       throw error;
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -151,7 +151,7 @@ export function checkVideo(probe: VideoProbe | undefined): VideoProbe {
 }
 
 /** An injected `run` fault: a model error (422) or, with `status`, an infrastructure error. */
-export function faultFailure(fault: Pick<Fault, 'status' | 'error'>): RunFailure {
+export function faultFailure(fault: Pick<Fault, 'status' | 'error'>): RunFailureError {
   const message = fault.error ?? 'Internal error';
   if (fault.status !== undefined) {
     return infraFailure(fault.status, ERROR_TYPE_BY_STATUS[fault.status] ?? 'internal_error', message);

@@ -16,7 +16,7 @@ afterAll(() => emu.close());
 
 type Jwks = { keys: Array<{ kty: string; crv: string; x: string; kid?: string }> };
 
-/** What a receiving app does (FAL_PROTOCOL.md §10): try every JWKS key on the four-line message. */
+/** What a receiving app does (docs/fal-protocol.md §10): try every JWKS key on the four-line message. */
 function verifyFalWebhook(call: ReceivedCall, jwks: Jwks): boolean {
   const header = (name: string) => String(call.headers[name] ?? '');
   const message = [

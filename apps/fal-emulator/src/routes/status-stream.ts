@@ -5,7 +5,7 @@ import { statusBody } from '../status-body';
 
 /**
  * `…/status/stream`: SSE, one `data: {status json}` per change, closed right after COMPLETED — the
- * client resolves with the last event it saw (FAL_PROTOCOL.md §6, §13).
+ * client resolves with the last event it saw (docs/fal-protocol.md §6, §13).
  */
 export function streamStatus(ctx: EmulatorContext, req: Request, res: Response, request: FalRequest): void {
   const logs = req.query.logs === '1';

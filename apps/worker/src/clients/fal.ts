@@ -28,7 +28,7 @@ export interface FalGateway {
 /** No fal call may hang a job: each HTTP call gets this long (a hung submit counts as an unknown outcome). */
 const CALL_TIMEOUT_MS = 30_000;
 
-/** How every submit asks fal to treat the request (platform headers, FAL_PROTOCOL.md §13). */
+/** How every submit asks fal to treat the request (platform headers, docs/fal-protocol.md §13). */
 export interface SubmitPolicy {
   /** false (default): `X-Fal-Store-IO: 0`, fal keeps no copy of the input and output JSON. */
   storeIo: boolean;
