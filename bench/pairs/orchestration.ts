@@ -25,6 +25,9 @@ interface Shape {
   processes: number;
 }
 
+/** The emulator's media mode: reuse unless FAL_EMULATOR_MEDIA in the bench's env says otherwise. */
+const mediaOf = (ctx: BenchContext) => ctx.emulatorEnv.FAL_EMULATOR_MEDIA ?? 'reuse';
+
 const idealSeconds = (s: Shape) => (Math.ceil(s.jobs / s.concurrency) * s.modelMs) / 1000;
 
 async function timed(
@@ -90,6 +93,7 @@ async function foleyRun(ctx: BenchContext, shape: Shape): Promise<Run> {
       FAL_EMULATOR_DELAY_MS: String(shape.modelMs),
       FAL_EMULATOR_CONCURRENCY: String(shape.concurrency),
       ...ctx.emulatorEnv,
+      FAL_EMULATOR_MEDIA: mediaOf(ctx),
     },
     await freePort(),
   );
@@ -133,7 +137,7 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
   // Without the emulator's media reuse every request renders real media with ffmpeg: at concurrency
   // 100 on a small machine the renders starve everything (submits time out), so the pair runs smaller
   // and says the emulator was the bound.
-  const reuse = ctx.emulatorEnv.FAL_EMULATOR_MEDIA === 'reuse';
+  const reuse = mediaOf(ctx) === 'reuse';
   const base = ctx.smoke
     ? { jobs: 4, concurrency: 4, modelMs: 300 }
     : reuse
@@ -192,7 +196,7 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
     });
     if (!reuse && processes === 1 && !ctx.smoke) {
       details.push(
-        'Orchestration ran **without** FAL_EMULATOR_MEDIA=reuse: the emulator rendered real media (ffmpeg) for every request, ' +
+        'Orchestration ran with FAL_EMULATOR_MEDIA=render: the emulator rendered real media (ffmpeg) for every request, ' +
           `${fmt(m(f, (x) => x.emulatorCpuMsPerJob))} ms of its CPU per request, so the emulator, not Foley, was the bound; ` +
           'the shape was cut to 60 jobs at concurrency 20 (at 100 the renders starved the machine and submits timed out).',
       );
