@@ -5,6 +5,7 @@ import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
 import { readinessChecks } from '@foley/shared/infra/readiness';
 import { createRedis } from '@foley/shared/infra/redis';
+import { redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
 import { JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
@@ -21,6 +22,7 @@ import { createDubbingWorker } from './dubbing/dubbing-worker';
 import { createFalSlots } from './dubbing/fal-slots';
 import { finishedView } from './dubbing/finished-view';
 import { createJobSignals } from './dubbing/job-signals';
+import { createReplicaAck } from './dubbing/replica-ack';
 import { startOpsServer } from './ops/ops-server';
 import { createPreflight } from './preflight/preflight';
 import { startWebhooks } from './webhooks/start-webhooks';
@@ -36,8 +38,9 @@ export async function startWorker(
   logger: Logger,
   hooks: { onJobFinished?: OnJobFinished; emitBatchEvent?: EmitBatchEvent } = {},
 ): Promise<RunningWorker> {
-  const redis = createRedis(config.REDIS_URL, 'worker');
-  const subscriber = createRedis(config.REDIS_URL, 'worker');
+  const redisSettings = redisSettingsOf(config);
+  const redis = createRedis(redisSettings, 'worker');
+  const subscriber = createRedis(redisSettings, 'subscriber');
   const keys = foleyKeys(config.QUEUE_PREFIX);
   const metrics = createMetrics({ service: 'worker', prom });
   const { client: s3, store } = createConfiguredStore(config, {
@@ -71,6 +74,12 @@ export async function startWorker(
   const webhookBase = config.FAL_WEBHOOK_BASE_URL?.replace(/\/+$/, '');
 
   const seam = dubMetrics(metrics);
+  // `redis` is also the connection BullMQ's job.updateData writes through: WAIT on it covers those writes.
+  const replicaAck = createReplicaAck({
+    redis,
+    replicas: redisSettings.waitReplicas,
+    timeoutMs: redisSettings.waitTimeoutMs,
+  });
   const deps: DubDeps = {
     fal: instrumentFal(
       createFalGateway({
@@ -93,6 +102,7 @@ export async function startWorker(
         'NX',
       )) === 'OK',
     releaseSubmit: async (jobId) => void (await redis.del(keys.falSubmitClaim(jobId))),
+    confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
     signals: createJobSignals(subscriber, keys.jobEvents),
     isCancelRequested: async (jobId) => (await redis.exists(keys.cancelRequested(jobId))) === 1,
     clearCancelRequest: async (jobId) => void (await redis.del(keys.cancelRequested(jobId))),

@@ -1,8 +1,8 @@
 import { ApiError } from '@foley/shared/errors';
 import { isId } from '@foley/shared/ids';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import express, { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { JobReader } from '../jobs/job-reader';
 import { FalJwksUnavailableError, type FalWebhookVerifier } from './fal-callback-verifier';
 
@@ -17,7 +17,7 @@ export const FAL_COMPLETED_SIGNAL = 'fal-completed';
 export function falWebhookRouter(deps: {
   verifier: FalWebhookVerifier;
   jobs: Pick<JobReader, 'snapshot'>;
-  redis: Pick<Redis, 'publish'>;
+  redis: Pick<RedisClient, 'publish'>;
   keys: Pick<FoleyKeys, 'jobEvents'>;
   bodyLimit?: number;
 }): Router {

@@ -1,6 +1,6 @@
 import { ApiError } from '@foley/shared/errors';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { canonicalJson, sha256Hex } from './canonical-json';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -26,7 +26,7 @@ export const requestInProgress = () =>
  * a repeat with the same body gets that id back, another body is a 422.
  */
 export function createIdempotency(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   ttlMs: number;
   now?: () => number;

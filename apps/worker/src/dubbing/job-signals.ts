@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 
 /**
  * Wakes a job that is waiting on fal when something happens to it elsewhere: the API asked to cancel it,
@@ -11,7 +11,7 @@ export interface JobSignals {
   close(): Promise<void>;
 }
 
-export function createJobSignals(subscriber: Redis, channelOf: (jobId: string) => string): JobSignals {
+export function createJobSignals(subscriber: RedisClient, channelOf: (jobId: string) => string): JobSignals {
   const waiters = new Map<string, Set<(type: string | undefined) => void>>();
 
   subscriber.on('message', (channel: string, message: string) => {

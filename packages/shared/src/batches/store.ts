@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
 import type { BatchEndStatus } from './contract';
 import { BATCH_FIELDS, type BatchRecord, decodeBatch, encodeBatch, type NewBatch } from './record';
@@ -29,7 +29,7 @@ return {counted, finished}`;
 /** Batches outlive their longest-kept job, so GET keeps answering while its jobs can be read. */
 export const BATCH_TTL_SECONDS = JOB_RETENTION.failedSeconds;
 
-export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSeconds?: number }) {
+export function createBatchStore(deps: { redis: RedisClient; keys: FoleyKeys; ttlSeconds?: number }) {
   const { redis, keys } = deps;
   const ttl = deps.ttlSeconds ?? BATCH_TTL_SECONDS;
 

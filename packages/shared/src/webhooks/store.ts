@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
 import {
   type WebhookEventType,
@@ -52,7 +52,7 @@ redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1`;
 
 export function createWebhookStore(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   ttlSeconds?: number;
   now?: () => number;
