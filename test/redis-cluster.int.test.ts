@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@foley/shared/infra/config';
+import { foleyKeys } from '@foley/shared/infra/keys';
+import { createRedis, waitUntilReady } from '@foley/shared/infra/redis';
+import { redisEnvSchema, redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { startRedisCluster, type TestCluster } from '@foley/testkit/redis-topologies';
+import { createJobSignals } from '@foley/worker/dubbing/job-signals';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ANSWER_BOUND_MS, runFailoverDrill } from './support/failover-drill';
 import { type Stack, startStack } from './support/stack';
@@ -14,7 +19,14 @@ const prefix = `{test-cluster-${randomBytes(4).toString('hex')}}`;
 beforeAll(async () => {
   cluster = await startRedisCluster();
   stack = await startStack({
-    env: { ...cluster.env, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: '8', FAL_CONCURRENCY: '8' },
+    env: {
+      ...cluster.env,
+      QUEUE_PREFIX: prefix,
+      WORKER_CONCURRENCY: '8',
+      FAL_CONCURRENCY: '8',
+      ADMIN_USER: 'ops',
+      ADMIN_PASSWORD: 'ops-password-cluster',
+    },
     emulator: { delayMs: 200, concurrency: 8 },
   });
 }, 60_000);
@@ -51,3 +63,37 @@ it('survives losing the master of its slot: 503s meanwhile, every job completed,
       `slowest answer ${Math.max(...drill.probes.map((p) => p.ms))} ms, recovered after ${drill.recoveredAfterMs} ms, ${drill.submitRetries} submit retries`,
   );
 }, 150_000);
+
+it('carries job signals (pub/sub) across the cluster after the failover', async () => {
+  const settings = redisSettingsOf(
+    loadConfig(redisEnvSchema, { ...(cluster as TestCluster).env, QUEUE_PREFIX: prefix }),
+  );
+  const keys = foleyKeys(prefix);
+  const subscriber = createRedis(settings, 'subscriber');
+  const publisher = createRedis(settings, 'producer');
+  const signals = createJobSignals(subscriber, keys.jobEvents);
+  await Promise.all([waitUntilReady(subscriber, 10_000), waitUntilReady(publisher, 10_000)]);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const woken = signals.wait(`job_signal${i}`, 5_000);
+      // Published through another node's connection than the subscriber's, maybe: Cluster pub/sub is global.
+      await new Promise((r) => setTimeout(r, 300));
+      await publisher.publish(keys.jobEvents(`job_signal${i}`), JSON.stringify({ type: 'cancel' }));
+      expect(await woken).toBe('cancel');
+    }
+  } finally {
+    await signals.close();
+    publisher.disconnect();
+  }
+});
+
+it('serves Bull Board from the cluster', async () => {
+  const s = stack as Stack;
+  const res = await fetch(`${s.api.url}/admin/queues/api/queues`, {
+    headers: { authorization: `Basic ${Buffer.from('ops:ops-password-cluster').toString('base64')}` },
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+  const dubbing = body.queues.find((q) => q.name === 'dubbing');
+  expect(dubbing?.counts.completed).toBeGreaterThanOrEqual(JOBS);
+});

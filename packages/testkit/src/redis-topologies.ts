@@ -195,7 +195,7 @@ export interface TestTlsRedis extends RedisTopology {
 }
 
 /** A standalone Redis that speaks only TLS, with a CA and server certificate made here by openssl. */
-export async function startTlsRedis(portRange: [number, number] = [7300, 7399]): Promise<TestTlsRedis> {
+export async function startTlsRedis(portRange: [number, number] = [7300, 7349]): Promise<TestTlsRedis> {
   const group = redisServerGroup({ label: 'tls', portRange });
   try {
     const dir = group.dir;
