@@ -13,7 +13,7 @@
 import { createServer } from 'node:http';
 import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import { redisServerGroup } from '@foley/testkit/redis-servers';
-import { createReplicaAck } from '@foley/worker/dubbing/replica-ack';
+import { createReplicaAck } from '@foley/worker/clients/replica-ack';
 import { startStack } from '../test/support/stack';
 
 const smoke = process.argv.includes('--smoke');

@@ -4,7 +4,7 @@ import { foleyKeys } from '@foley/shared/infra/keys';
 import { createRedis, waitUntilReady } from '@foley/shared/infra/redis';
 import { redisEnvSchema, redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { startRedisCluster, type TestCluster } from '@foley/testkit/redis-topologies';
-import { createJobSignals } from '@foley/worker/dubbing/job-signals';
+import { createJobSignals } from '@foley/worker/clients/job-signals';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ANSWER_BOUND_MS, runFailoverDrill } from './support/failover-drill';
 import { type Stack, startStack } from './support/stack';

@@ -2,6 +2,7 @@ import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { ObjectStore } from '@foley/shared/infra/object-store';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
+import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { type JobSnapshot, type JobView, type QueueState, toJobView } from '@foley/shared/jobs/view';
 import type { Queue } from 'bullmq';
 
@@ -10,6 +11,13 @@ export interface CanceledJobRecord {
   data: DubJobData;
   attemptsMade: number;
   finishedOn: number;
+}
+
+export interface JobReader {
+  /** The job's raw state, or undefined when it does not exist (or is past retention). */
+  snapshot(id: string): Promise<JobSnapshot | undefined>;
+  /** The job as GET /v1/jobs/:id shows it, output URLs freshly presigned. */
+  view(id: string): Promise<JobView | undefined>;
 }
 
 /**
@@ -21,14 +29,16 @@ export function createJobReader(deps: {
   redis: RedisClient;
   keys: FoleyKeys;
   store: Pick<ObjectStore, 'presignGet'>;
-}) {
+}): JobReader {
+  const signals = createJobSignalStore({ redis: deps.redis, keys: deps.keys });
+
   async function snapshot(id: string): Promise<JobSnapshot | undefined> {
     // State first, then the job: a job that finishes in between reads as still running (harmless), never
     // as finished with the data of before (attempts, result missing).
     const state = (await deps.queue.getJobState(id)) as QueueState;
     const job = state === 'unknown' ? undefined : await deps.queue.getJob(id);
     if (job) {
-      const cancelFlag = await deps.redis.exists(deps.keys.cancelRequested(id));
+      const cancelRequested = await signals.isCancelRequested(id);
       return {
         data: job.data,
         state,
@@ -38,7 +48,7 @@ export function createJobReader(deps: {
         finishedOn: job.finishedOn,
         returnvalue: job.returnvalue,
         failedReason: job.failedReason,
-        cancelRequested: cancelFlag === 1,
+        cancelRequested,
       };
     }
     const record = await deps.redis.get(deps.keys.canceledJob(id));
@@ -62,4 +72,3 @@ export function createJobReader(deps: {
 
   return { snapshot, view };
 }
-export type JobReader = ReturnType<typeof createJobReader>;
