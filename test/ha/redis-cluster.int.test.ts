@@ -6,8 +6,8 @@ import { redisEnvSchema, redisSettingsOf } from '@foley/shared/infra/redis-confi
 import { startRedisCluster, type TestCluster } from '@foley/testkit/redis-topologies';
 import { createJobSignals } from '@foley/worker/clients/job-signals';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ANSWER_BOUND_MS, runFailoverDrill } from './support/failover-drill';
-import { type Stack, startStack } from './support/stack';
+import { ANSWER_BOUND_MS, runFailoverDrill } from '../support/failover-drill';
+import { type Stack, startStack } from '../support/stack';
 
 // Redis Cluster for real: 3 masters + 3 replicas on loopback. Jobs run through the API and a worker
 // while the master holding Foley's hash slot is killed; a replica takes over, nothing is lost or paid twice.

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { startRedisSentinel, type TestSentinel } from '@foley/testkit/redis-topologies';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ANSWER_BOUND_MS, runFailoverDrill } from './support/failover-drill';
-import { type Stack, startStack } from './support/stack';
+import { ANSWER_BOUND_MS, runFailoverDrill } from '../support/failover-drill';
+import { type Stack, startStack } from '../support/stack';
 
 // Redis Sentinel for real: a master, a replica and three sentinels on loopback. Jobs run through the API
 // and a worker while the master is killed; the sentinels promote the replica, nothing is lost or paid twice.

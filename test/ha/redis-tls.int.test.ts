@@ -3,7 +3,7 @@ import { createRedis, waitUntilReady } from '@foley/shared/infra/redis';
 import { redisEnvSchema, redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { startTlsRedis, type TestTlsRedis } from '@foley/testkit/redis-topologies';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Stack, startStack } from './support/stack';
+import { type Stack, startStack } from '../support/stack';
 
 // A standalone Redis that speaks only TLS, its certificate signed by a CA this test makes: Foley reaches
 // it with `rediss://` and REDIS_TLS_CA_FILE, and jobs run end to end over it.
