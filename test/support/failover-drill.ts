@@ -13,7 +13,10 @@ export interface DrillResult {
   /** Milliseconds from the kill until the API answered 200 again. */
   recoveredAfterMs: number;
   final: Array<{ id: string; status: string }>;
+  /** Per job, the fal submits the emulator saw for its recorded request id. */
   submitsPerJob: number[];
+  /** Every submit the emulator saw for the drill's input (a double submit would add one no job names). */
+  totalSubmits: number;
   /** Submit POSTs that got 503 first and were retried. */
   submitRetries: number;
 }
@@ -26,7 +29,9 @@ export async function runFailoverDrill(
   opts: { jobs: number; kill: () => Promise<void>; label: string },
 ): Promise<DrillResult> {
   const video = `${stack.emulator.url}/_emulator/samples/sample.mp4`;
-  const prompt = (i: number) => `${opts.label} drill job ${i}`;
+  // One input for every job: the emulator (media `reuse`) renders it once. Submits are told apart by
+  // fal request id, which each job records.
+  const prompt = `${opts.label} failover drill`;
   let submitRetries = 0;
   const submit = async (i: number): Promise<string> => {
     const deadline = Date.now() + 30_000;
@@ -35,7 +40,7 @@ export async function runFailoverDrill(
         stack.http(
           'POST',
           '/v1/jobs',
-          { video_url: video, sound_effect_prompt: prompt(i) },
+          { video_url: video, sound_effect_prompt: prompt },
           { headers: { 'idempotency-key': `${opts.label}-${i}` } },
         ),
       );
@@ -76,18 +81,26 @@ export async function runFailoverDrill(
   }
 
   await killing;
-  const final: DrillResult['final'] = [];
+  const final: Array<DrillResult['final'][number] & { requestId: string | undefined }> = [];
   for (const id of jobIds) {
     const job = await stack.waitForJob(id, ['completed', 'failed', 'canceled'], 90_000);
-    final.push({ id, status: job.status as string });
+    final.push({ id, status: job.status as string, requestId: job.fal_request_id as string | undefined });
   }
-  const requests = await stack.emulatorRequests();
-  const submitsPerJob = jobIds.map(
-    (_, i) =>
-      requests.filter((r) => (r.input as { sound_effect_prompt?: string })?.sound_effect_prompt === prompt(i))
-        .length,
+  const requests = (await stack.emulatorRequests()).filter(
+    (r) => (r.input as { sound_effect_prompt?: string })?.sound_effect_prompt === prompt,
   );
-  return { jobIds, probes, recoveredAfterMs, final, submitsPerJob, submitRetries };
+  const submitsPerJob = final.map(
+    (j) => requests.filter((r) => j.requestId && r.request_id === j.requestId).length,
+  );
+  return {
+    jobIds,
+    probes,
+    recoveredAfterMs,
+    final,
+    submitsPerJob,
+    totalSubmits: requests.length,
+    submitRetries,
+  };
 }
 
 async function countCompleted(stack: Stack, ids: string[]): Promise<number> {

@@ -109,7 +109,10 @@ export function testPrefix(label = 'x'): string {
  */
 export async function deleteKeys(redis: RedisClient, prefix: string): Promise<number> {
   if (!prefix) throw new Error('deleteKeys needs a non-empty prefix');
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  // A killed master can linger in the node list until the slots are refreshed: scan the live ones only
+  // (a worker-role connection to a dead node would wait for it forever).
+  const nodes =
+    redis instanceof Cluster ? redis.nodes('master').filter((n) => n.status === 'ready') : [redis];
   let deleted = 0;
   for (const node of nodes) deleted += await deleteOnNode(node, redis, prefix);
   return deleted;
