@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 import { indexTenantJobs } from '../jobs/tenant-index';
 import { JOB_RETENTION } from '../queues/catalog';
 import type { BatchEndStatus } from './contract';
@@ -69,7 +69,11 @@ export interface BatchCreation {
   rejected: unknown[];
 }
 
-export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSeconds?: number }): BatchStore {
+export function createBatchStore(deps: {
+  redis: RedisClient;
+  keys: FoleyKeys;
+  ttlSeconds?: number;
+}): BatchStore {
   const { redis, keys } = deps;
   const ttl = deps.ttlSeconds ?? BATCH_TTL_SECONDS;
 

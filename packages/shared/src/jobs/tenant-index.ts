@@ -1,5 +1,6 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { idTimePart } from '../ids';
+import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
 
 /**
@@ -38,9 +39,9 @@ return redis.call('EXPIRE', KEYS[1], ARGV[3])`;
  * The same for one id (a single job's POST), as one script call: sent beside the job's own add, it
  * adds no round trip, and costs less client CPU than a MULTI of three commands.
  */
-export function indexTenantJob(redis: Redis, key: string, id: string, now: number): Promise<unknown> {
+export function indexTenantJob(redis: RedisClient, key: string, id: string, now: number): Promise<unknown> {
   // Defined once per connection: ioredis then sends EVALSHA (a 40-byte digest, not the script text).
-  const commands = redis as Redis & { foleyIndexTenantJob?: IndexCommand };
+  const commands = redis as RedisClient & { foleyIndexTenantJob?: IndexCommand };
   if (!commands.foleyIndexTenantJob)
     redis.defineCommand('foleyIndexTenantJob', { numberOfKeys: 1, lua: INDEX_ONE });
   return (commands.foleyIndexTenantJob as IndexCommand)(
