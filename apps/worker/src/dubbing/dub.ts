@@ -19,6 +19,9 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
     const result = await dub(job, deps, log);
     await deps.slots.release(job.id);
     await deps.clearCancelRequest(job.id);
+    // A completed job never runs again, so its submit claim guards nothing any more: drop it now
+    // rather than keep a key per job for the failed-job retention.
+    await deps.releaseSubmit(job.id);
     await deps.onFinished(job, { status: 'completed', result });
     deps.metrics?.jobFinished('completed', 'none');
     log.info({ video_bytes: result.video.file_size, audio_bytes: result.audio.file_size }, 'job completed');
