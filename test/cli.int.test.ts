@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_A, type Stack, startStack } from './support/stack';
 
 // The `foley` CLI as a subprocess (bin/foley.js → tsx) against a whole stack running in this process.
-const BIN = fileURLToPath(new URL('../bin/foley.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../apps/cli/bin/foley.js', import.meta.url));
 let stack: Stack;
 let files: Awaited<ReturnType<typeof serveFiles>>;
 let dir: string;
