@@ -145,4 +145,26 @@ describe('foleyWebhookHandler (node:http)', () => {
       server.close();
     }
   });
+
+  it('takes a body that express.raw() already read (req.body as a Buffer)', async () => {
+    const secret = generateWebhookSecret();
+    const seen: string[] = [];
+    const handler = foleyWebhookHandler({ secret, onEvent: (e) => void seen.push(e.type) });
+    // What express.raw() does before the handler runs: the stream is consumed into req.body.
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      Object.assign(req, { body: Buffer.concat(chunks) });
+      await handler(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const headers = signed([secret], Math.floor(Date.now() / 1000));
+      expect((await fetch(url, { method: 'POST', body, headers })).status).toBe(204);
+      expect(seen).toEqual(['job.completed']);
+    } finally {
+      server.close();
+    }
+  });
 });
