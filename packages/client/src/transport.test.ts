@@ -148,6 +148,27 @@ describe('transport', () => {
     });
   });
 
+  it('gives up on an attempt after timeoutMs and retries it, as a network error', async () => {
+    let attempts = 0;
+    const hanging = (async (_url: URL, init: RequestInit) => {
+      attempts++;
+      // Never answers: only the transport's per-attempt timeout ends it.
+      return new Promise<Response>((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    }) as unknown as typeof globalThis.fetch;
+    const t = createTransport({
+      apiUrl: 'http://api.test',
+      fetch: hanging,
+      timeoutMs: 50,
+      retry: { retries: 1, baseDelayMs: 1 },
+    });
+    const error = await t.request({ method: 'GET', path: '/x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FoleyConnectionError);
+    expect((error as Error).message).toBe('cannot reach the Foley API at http://api.test: no answer in time');
+    expect(attempts).toBe(2);
+  });
+
   it("stops at once when the caller's signal aborts, without retrying", async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
