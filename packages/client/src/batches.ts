@@ -38,12 +38,12 @@ export function createBatchesApi(transport: Transport, jobs: JobsApi): BatchesAp
     transport.request<Batch>({ method: 'GET', path: path(id), signal: opts?.signal });
   return {
     async create(source, opts = {}) {
-      const { atomic, idempotencyKey, signal, ...settings } = opts;
+      const { atomic, idempotencyKey: _key, signal, ...settings } = opts;
       const prepared = await prepareBatchBody(source, settings);
       const common = {
         method: 'POST' as const,
         path: '/v1/batches',
-        headers: { 'idempotency-key': idempotencyKeyFor({ ...(idempotencyKey ? { idempotencyKey } : {}) }) },
+        headers: { 'idempotency-key': idempotencyKeyFor(opts) },
         signal,
         timeoutMs: CREATE_TIMEOUT_MS,
       };
