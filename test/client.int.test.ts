@@ -120,7 +120,9 @@ describe('jobs', () => {
       webhook_url: hookUrl,
       metadata: { order: 7 },
     });
-    expect(created).toMatchObject({ object: 'job', status: 'queued', metadata: { order: 7 } });
+    expect(created).toMatchObject({ object: 'job', metadata: { order: 7 } });
+    // A free worker may have picked it up before the answer was written.
+    expect(['queued', 'processing']).toContain(created.status);
     const done = await client.jobs.wait(created.id, {
       intervalMs: 100,
       timeoutMs: 30_000,
