@@ -1,6 +1,6 @@
 /**
  * The embedded defaults of `pnpm dev`: everything offline on this machine. Every variable the user sets
- * wins; `URL_ALLOWLIST` defaults to loopback only when it is unset (DESIGN.md §6).
+ * wins; `URL_ALLOWLIST` defaults to loopback only when it is unset.
  */
 export const DEV_DEFAULTS = {
   PORT: '3000',

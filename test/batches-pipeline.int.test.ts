@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { BatchView, ManifestLine } from '@foley/shared/batches/contract';
 import type { JobView } from '@foley/shared/jobs/view';
 import { QUEUES } from '@foley/shared/queues/catalog';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import { makeVideo } from '@foley/testkit/media';
 import { serveFiles } from '@foley/testkit/static-server';
 import type { RunningWorker } from '@foley/worker/start-worker';
@@ -33,9 +34,7 @@ beforeAll(async () => {
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const address = receiver.address();
-  hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+  hookUrl = `${(await listenOnLoopback(receiver)).url}/hook`;
   files = await serveFiles({
     'short.mp4': await makeVideo({ seconds: 2 }),
     'clip.mp4': await makeVideo({ seconds: 3, width: 160, height: 90 }),

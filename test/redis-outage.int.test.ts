@@ -1,4 +1,5 @@
-import { freePort, spawnRedisServer } from '@foley/testkit/redis';
+import { freePort } from '@foley/testkit/listen';
+import { spawnRedisServer } from '@foley/testkit/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack';
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack';
@@ -20,8 +20,7 @@ beforeAll(async () => {
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  hookUrl = `${(await listenOnLoopback(receiver)).url}/hook`;
   // fal takes 1.5 s, so the worker's first status poll (right after submit) cannot see it done.
   stack = await startStack({ worker: false, emulator: { delayMs: 1_500 } });
   // Polls so slow that only fal's webhook can finish a job within the test's time.

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRedis } from '@foley/shared/infra/redis';
-import { deleteKeys, freePort, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
+import { freePort } from '@foley/testkit/listen';
+import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 

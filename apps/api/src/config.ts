@@ -21,7 +21,7 @@ export const apiConfigSchema = z.object({
   JOB_BODY_LIMIT: byteSize.default(64 * 1024),
   BATCH_BODY_LIMIT: byteSize.default(16 * 1024 * 1024),
   BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(10_000),
-  /** Attempts per dubbing job (each step retries within an attempt budget; see DESIGN.md §2). */
+  /** Attempts per dubbing job (each step retries within an attempt budget; see README.md, How a job runs). */
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   /** Not past job retention: a replay must find its job, or an abandoned-looking claim is taken over. */
   IDEMPOTENCY_TTL: duration

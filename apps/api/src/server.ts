@@ -8,17 +8,19 @@ import { createRedis } from '@foley/shared/infra/redis';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
+import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { Queue } from 'bullmq';
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
-import * as prom from 'prom-client';
 import { createApp } from './app';
 import { createBatchProgress } from './batches/batch-progress';
 import { batchesRouter } from './batches/batches-routes';
 import { createBatchesService } from './batches/batches-service';
 import type { ApiConfig } from './config';
+import { falCallbackRouter } from './fal-callback/fal-callback-route';
+import { createFalWebhookVerifier, falJwksUrl } from './fal-callback/fal-callback-verifier';
 import { parseApiKeys } from './http/auth';
 import { openapiRouter } from './http/openapi';
 import { createIdempotency } from './jobs/idempotency';
@@ -45,7 +47,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   // Start even while Redis is down (requests get 503 until it is back), but give it a moment to connect.
   await waitUntilReady(redis, 3_000);
   const keys = foleyKeys(config.QUEUE_PREFIX);
-  const metrics = createMetrics({ service: 'api', prom });
+  const metrics = createMetrics({ service: 'api' });
   const { client: s3, store } = createConfiguredStore(config, {
     onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes),
   });
@@ -60,13 +62,13 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const urls = createUrlPolicy(config.URL_ALLOWLIST);
   // Batches: counters, manifest and `batch.completed` hang off job ends.
   const batchStore = createBatchStore({ redis, keys });
-  // Webhooks: job.* events for jobs the API ends (queued cancels), batch.completed, redeliveries, fal inbound.
+  // Webhooks: job.* events for jobs the API ends (queued cancels), batch.completed, redeliveries.
   const webhooksQueue = new Queue<WebhookJobData>(QUEUES.webhooks.name, {
     connection: redis,
     prefix: config.QUEUE_PREFIX,
   });
   webhooksQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
-  const webhooks = createApiWebhooks({ queue: webhooksQueue, redis, keys, reader, config });
+  const webhooks = createApiWebhooks({ queue: webhooksQueue, redis, keys, config });
   const batchTracker = createBatchTracker({ redis, keys, store, emit: webhooks.emit });
   const onJobFinished: OnJobFinished = composeOnJobFinished(
     webhooks.onJobFinished,
@@ -91,7 +93,12 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metricsRouter(metrics.registry),
     openapiRouter(),
     ...(dashboard ? [dashboard] : []),
-    webhooks.falWebhookRouter(),
+    // Public (before the /v1 API-key check): fal's signed callback, POST /v1/fal/webhook.
+    falCallbackRouter({
+      verifier: createFalWebhookVerifier({ jwksUrl: falJwksUrl(config) }),
+      jobs: reader,
+      signals: createJobSignalStore({ redis, keys }),
+    }),
   ];
   const batches = createBatchesService({
     queue: dubbing,

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import { describe, expect, it } from 'vitest';
 import { run } from './main';
 
@@ -62,8 +62,7 @@ describe('foley (in-process)', () => {
         .writeHead(200, { 'content-type': 'application/json' })
         .end('{"object":"job","id":"job_x","status":"queued"}');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url } = await listenOnLoopback(server);
     try {
       const id = 'job_01m8bv1zgbtqs9wa1dh6btddy2';
       expect(await run(['status', id], { FOLEY_API_URL: url, FOLEY_API_KEY: 'env_key_0001' }, io().io)).toBe(

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FalClient } from '@fal-ai/client';
 import { createFoleyFalClient } from '@foley/shared/fal/client';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import type { FaultSpec } from '../src/faults';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../src/server';
 
@@ -54,8 +54,7 @@ export async function startReceiver(statuses: number[] = []) {
       for (const w of waiters.splice(0)) w();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/hook`,
     calls,

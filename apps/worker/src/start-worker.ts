@@ -7,20 +7,20 @@ import { readinessChecks } from '@foley/shared/infra/readiness';
 import { createRedis } from '@foley/shared/infra/redis';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
-import { JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
+import { createJobSignalStore } from '@foley/shared/jobs/signals';
+import { QUEUES } from '@foley/shared/queues/catalog';
 import { parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import { Queue } from 'bullmq';
-import * as prom from 'prom-client';
 import { createDownloader } from './clients/download';
 import { createFalGateway } from './clients/fal';
+import { createFalSlots } from './clients/fal-slots';
 import { createGuardedFetch } from './clients/http-fetch';
+import { createJobSignals } from './clients/job-signals';
 import type { WorkerConfig } from './config';
 import type { DubDeps } from './dubbing/dub-deps';
 import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
 import { createDubbingWorker } from './dubbing/dubbing-worker';
-import { createFalSlots } from './dubbing/fal-slots';
 import { finishedView } from './dubbing/finished-view';
-import { createJobSignals } from './dubbing/job-signals';
 import { startOpsServer } from './ops/ops-server';
 import { createPreflight } from './preflight/preflight';
 import { startWebhooks } from './webhooks/start-webhooks';
@@ -39,7 +39,8 @@ export async function startWorker(
   const redis = createRedis(config.REDIS_URL, 'worker');
   const subscriber = createRedis(config.REDIS_URL, 'worker');
   const keys = foleyKeys(config.QUEUE_PREFIX);
-  const metrics = createMetrics({ service: 'worker', prom });
+  const signalStore = createJobSignalStore({ redis, keys });
+  const metrics = createMetrics({ service: 'worker' });
   const { client: s3, store } = createConfiguredStore(config, {
     onBytesUploaded: (bytes) => metrics.s3BytesTotal.inc(bytes),
   });
@@ -56,7 +57,7 @@ export async function startWorker(
     logger,
     onOutcome: (outcome) => metrics.webhookDeliveriesTotal.inc({ outcome }),
   });
-  // Batch counters, manifest and `batch.completed` (brief F) run after the job's own hooks.
+  // Batch counters, manifest and `batch.completed` run after the job's own hooks.
   const batchTracker = createBatchTracker({
     redis,
     keys,
@@ -84,18 +85,11 @@ export async function startWorker(
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
     slots: createFalSlots({ redis, key: keys.falSlots(), limit: config.FAL_CONCURRENCY }),
-    claimSubmit: async (jobId) =>
-      (await redis.set(
-        keys.falSubmitClaim(jobId),
-        String(Date.now()),
-        'EX',
-        JOB_RETENTION.failedSeconds,
-        'NX',
-      )) === 'OK',
-    releaseSubmit: async (jobId) => void (await redis.del(keys.falSubmitClaim(jobId))),
-    signals: createJobSignals(subscriber, keys.jobEvents),
-    isCancelRequested: async (jobId) => (await redis.exists(keys.cancelRequested(jobId))) === 1,
-    clearCancelRequest: async (jobId) => void (await redis.del(keys.cancelRequested(jobId))),
+    claimSubmit: signalStore.claimSubmit,
+    releaseSubmit: signalStore.releaseSubmit,
+    signals: createJobSignals(subscriber, signalStore.channel),
+    isCancelRequested: signalStore.isCancelRequested,
+    clearCancelRequest: signalStore.clearCancelRequest,
     onFinished: async (job, outcome) =>
       onJobFinished(await finishedView(job, outcome, store, Date.now()), { tenant: job.data.tenant }),
     shutdown: shutdown.signal,

@@ -3,8 +3,8 @@ import type { PipelineError } from '@foley/shared/errors';
 import { createLogger } from '@foley/shared/infra/logger';
 import type { DubJobData, DubJobProgress } from '@foley/shared/jobs/contract';
 import type { FalGateway, FalQueueStatus } from '../src/clients/fal';
+import type { FalSlots } from '../src/clients/fal-slots';
 import type { DubDeps, DubJob, JobOutcome } from '../src/dubbing/dub-deps';
-import type { FalSlots } from '../src/dubbing/fal-slots';
 
 /** In-memory stand-ins for the processor's dependencies (unit tests only; integration tests use real ones). */
 export function fakeJob(data: Partial<DubJobData> = {}, attempts = { made: 0, max: 3 }) {

@@ -3,22 +3,52 @@
  * pipeline errors carry a failure code and say whether retrying can help.
  */
 
-export type ErrorDetails = Record<string, unknown> | Array<Record<string, unknown>>;
+export type ErrorDetails = Readonly<Record<string, unknown>> | ReadonlyArray<object>;
+
+/**
+ * Every code the API answers with, and its HTTP status: the one place that maps them. Stable: clients
+ * branch on the code. A new code is added here first.
+ */
+export const API_ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  invalid_body: 400,
+  invalid_encoding: 400,
+  request_aborted: 400,
+  unauthorized: 401,
+  invalid_signature: 401,
+  forbidden: 403,
+  not_found: 404,
+  job_finished: 409,
+  batch_finished: 409,
+  request_in_progress: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  unsupported_encoding: 415,
+  validation_error: 422,
+  idempotency_key_reused: 422,
+  too_many_items: 422,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const satisfies Record<string, number>;
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
+export type ApiErrorStatus = (typeof API_ERROR_STATUS)[ApiErrorCode];
 
 export class ApiError extends Error {
+  readonly status: ApiErrorStatus;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: ErrorDetails,
   ) {
     super(message);
     this.name = 'ApiError';
+    this.status = API_ERROR_STATUS[code];
   }
 }
 
-export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
-export const unavailable = (message: string) => new ApiError(503, 'service_unavailable', message);
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+export const unavailable = (message: string) => new ApiError('service_unavailable', message);
 
 /** Codes a failed job reports in `error.code`. Stable: clients branch on them. */
 export const FAILURE_CODES = [

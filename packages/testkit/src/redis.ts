@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { dockerAvailable } from './docker';
+import { freePort } from './listen';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 let resolved: Promise<string> | undefined;
@@ -95,18 +95,6 @@ export async function spawnRedisServer(
   }
   stop();
   throw new Error(`redis-server was started on port ${port} but did not answer within 5 s`);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A unique key prefix for one test: `test-<label>-<random>`. */

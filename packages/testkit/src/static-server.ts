@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { basename } from 'node:path';
+import { listenOnLoopback } from './listen';
 
 /** Serves local files over loopback with Range support, counting requests (SSRF and preflight tests). */
 export async function serveFiles(files: Record<string, string>): Promise<{
@@ -44,9 +45,7 @@ export async function serveFiles(files: Record<string, string>): Promise<{
     if (req.method === 'HEAD') return void res.end();
     createReadStream(path).pipe(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     hits: () => hits,

@@ -43,7 +43,19 @@ export interface ParsedBatch {
 
 export type BatchCreated = BatchView & { accepted: number; received: number; rejected: RejectedItem[] };
 
-export function createBatchesService(deps: BatchesServiceDeps) {
+export interface BatchesService {
+  create(
+    tenant: string,
+    batch: ParsedBatch,
+    opts: { atomic: boolean; idempotencyKey?: string | undefined },
+  ): Promise<{ batch: BatchCreated; replayed: boolean }>;
+  get(tenant: string, id: string): Promise<BatchView>;
+  /** The tenant-checked index key behind GET /v1/jobs?batch_id=. */
+  jobIndex(tenant: string, id: string): Promise<string>;
+  cancel(tenant: string, id: string): Promise<BatchView>;
+}
+
+export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
   const now = deps.now ?? Date.now;
   const { batches } = deps;
 
@@ -57,11 +69,11 @@ export function createBatchesService(deps: BatchesServiceDeps) {
     const rejected = outcomes.flatMap((o) => (o.ok ? [] : [o.rejected]));
     const webhookIssues = deps.urls.issues({ webhook_url: batch.settings.webhook_url });
     if (webhookIssues.length)
-      throw new ApiError(422, 'validation_error', webhookMessage(webhookIssues), webhookIssues as never);
+      throw new ApiError('validation_error', webhookMessage(webhookIssues), webhookIssues);
     if (accepted.length === 0 || (opts.atomic && rejected.length > 0)) {
       const why =
         accepted.length === 0 ? 'no item of the batch is valid' : `${rejected.length} item(s) are invalid`;
-      throw new ApiError(422, 'validation_error', `${why}; nothing was enqueued`, rejected as never);
+      throw new ApiError('validation_error', `${why}; nothing was enqueued`, rejected);
     }
 
     const id = newId('bat', now());
@@ -153,7 +165,7 @@ export function createBatchesService(deps: BatchesServiceDeps) {
     const record = await owned(tenant, id);
     const ended = record.ended.completed + record.ended.failed + record.ended.canceled;
     if (ended >= record.total) {
-      throw new ApiError(409, 'batch_finished', 'the batch already ended', {
+      throw new ApiError('batch_finished', 'the batch already ended', {
         status: toBatchView(record).status,
       });
     }
@@ -183,7 +195,6 @@ export function createBatchesService(deps: BatchesServiceDeps) {
 
   return { create, get, jobIndex, cancel };
 }
-export type BatchesService = ReturnType<typeof createBatchesService>;
 
 const webhookMessage = (issues: Array<{ field: string; message: string }>) =>
   `${issues[0]?.field}: ${issues[0]?.message}`;

@@ -6,7 +6,9 @@ import { foleyKeys } from '@foley/shared/infra/keys';
 import { createLogger } from '@foley/shared/infra/logger';
 import { createRedis } from '@foley/shared/infra/redis';
 import type { DubJobData } from '@foley/shared/jobs/contract';
+import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -14,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app';
 import { parseApiKeys } from '../http/auth';
 import { createJobReader } from '../jobs/job-reader';
-import { FAL_COMPLETED_SIGNAL, falWebhookRouter } from './fal-callback-route';
+import { falCallbackRouter } from './fal-callback-route';
 import { createFalWebhookVerifier } from './fal-callback-verifier';
 
 const REQUEST_ID = 'fal-req-0001';
@@ -53,19 +55,17 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
       jwksHits.count++;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(fal.jwks));
     });
-    await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
-    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/rest.fal.ai/.well-known/jwks.json`;
+    const jwksUrl = `${(await listenOnLoopback(jwksServer)).url}/rest.fal.ai/.well-known/jwks.json`;
 
     const app = createApp({
       logger: createLogger({ name: 'test', level: 'silent' }),
       redis,
       apiKeys: parseApiKeys(['tenant-a:test_key_tenant_a_0001']),
       publicRouters: [
-        falWebhookRouter({
+        falCallbackRouter({
           verifier: createFalWebhookVerifier({ jwksUrl }),
           jobs: createJobReader({ queue, redis, keys, store: { presignGet: async () => 'unused' } }),
-          redis,
-          keys,
+          signals: createJobSignalStore({ redis, keys }),
         }),
       ],
       apiRouters: [],
@@ -133,7 +133,7 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]?.channel).toBe(keys.jobEvents(jobId));
     expect(JSON.parse(messages[0]?.message ?? '')).toEqual({
-      type: FAL_COMPLETED_SIGNAL,
+      type: 'fal-completed',
       request_id: REQUEST_ID,
     });
   });

@@ -1,24 +1,19 @@
 import { ApiError } from '@foley/shared/errors';
 import { isId } from '@foley/shared/ids';
-import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { JobSignalStore } from '@foley/shared/jobs/signals';
 import express, { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { JobReader } from '../jobs/job-reader';
 import { FalJwksUnavailableError, type FalWebhookVerifier } from './fal-callback-verifier';
-
-/** The message a waiting job receives on its events channel (apps/worker/src/job-signals.ts). */
-export const FAL_COMPLETED_SIGNAL = 'fal-completed';
 
 /**
  * `POST /v1/fal/webhook?job_id=…`: fal says a request finished. Public (fal has no API key): the
  * Ed25519 signature is the authentication. It only wakes the job's worker, which then reads the result
  * from fal itself, so a repeated or late delivery does no harm. Mount it among the public routers.
  */
-export function falWebhookRouter(deps: {
+export function falCallbackRouter(deps: {
   verifier: FalWebhookVerifier;
   jobs: Pick<JobReader, 'snapshot'>;
-  redis: Pick<Redis, 'publish'>;
-  keys: Pick<FoleyKeys, 'jobEvents'>;
+  signals: Pick<JobSignalStore, 'notifyFalCompleted'>;
   bodyLimit?: number;
 }): Router {
   const router = Router();
@@ -28,11 +23,11 @@ export function falWebhookRouter(deps: {
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const verdict = await deps.verifier.verify({ headers: req.headers, body }).catch((error: unknown) => {
       if (error instanceof FalJwksUnavailableError) {
-        throw new ApiError(503, 'service_unavailable', 'cannot verify fal webhooks right now; retry later');
+        throw new ApiError('service_unavailable', 'cannot verify fal webhooks right now; retry later');
       }
       throw error;
     });
-    if (!verdict.ok) throw new ApiError(401, 'invalid_signature', verdict.message);
+    if (!verdict.ok) throw new ApiError('invalid_signature', verdict.message);
 
     // From here the sender is fal: answer 200 even when there is nothing to do, since retrying cannot help.
     const jobId = typeof req.query.job_id === 'string' ? req.query.job_id : '';
@@ -49,10 +44,7 @@ export function falWebhookRouter(deps: {
       res.json({ received: true, ignored: 'request_mismatch' });
       return;
     }
-    await deps.redis.publish(
-      deps.keys.jobEvents(jobId),
-      JSON.stringify({ type: FAL_COMPLETED_SIGNAL, request_id: verdict.requestId }),
-    );
+    await deps.signals.notifyFalCompleted(jobId, verdict.requestId);
     res.json({ received: true });
   });
 

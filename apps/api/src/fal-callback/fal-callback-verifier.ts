@@ -107,7 +107,7 @@ export function createFalWebhookVerifier(opts: {
   };
 }
 
-/** FAL_BASE_URL reroutes https://HOST/PATH to FAL_BASE_URL/HOST/PATH (FAL_PROTOCOL.md §8), the JWKS too. */
+/** FAL_BASE_URL reroutes https://HOST/PATH to FAL_BASE_URL/HOST/PATH (README.md, The fal emulator), the JWKS too. */
 export function falJwksUrl(config: { FAL_JWKS_URL: string; FAL_BASE_URL?: string | undefined }): string {
   if (!config.FAL_BASE_URL) return config.FAL_JWKS_URL;
   const original = new URL(config.FAL_JWKS_URL);

@@ -45,12 +45,12 @@ export function requireApiKey(keys: ApiKey[]): RequestHandler {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       res.set('WWW-Authenticate', 'Bearer');
-      throw new ApiError(401, 'unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
+      throw new ApiError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
     }
     const tenant = findTenant(keys, match[1] as string);
     if (!tenant) {
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw new ApiError(401, 'unauthorized', 'invalid API key');
+      throw new ApiError('unauthorized', 'invalid API key');
     }
     res.locals.tenant = tenant;
     next();

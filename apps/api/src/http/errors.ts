@@ -32,22 +32,25 @@ function toApiError(err: unknown, redis: Redis): ApiError {
   const e = err as BodyParserError & Error;
   switch (e?.type) {
     case 'entity.parse.failed':
-      return new ApiError(400, 'invalid_json', `the body is not valid JSON: ${e.message}`);
+      return new ApiError('invalid_json', `the body is not valid JSON: ${e.message}`);
     case 'entity.too.large':
-      return new ApiError(413, 'body_too_large', `the body exceeds the limit of ${e.limit} bytes`);
+      return new ApiError('body_too_large', `the body exceeds the limit of ${e.limit} bytes`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new ApiError(415, 'unsupported_encoding', e.message);
+      return new ApiError('unsupported_encoding', e.message);
     case 'request.aborted':
-      return new ApiError(400, 'request_aborted', 'the client aborted the request');
+      return new ApiError('request_aborted', 'the client aborted the request');
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return new ApiError(e.status, 'bad_request', e.message);
+    return new ApiError(
+      e.status === 413 ? 'body_too_large' : e.status === 415 ? 'unsupported_media_type' : 'bad_request',
+      e.message,
+    );
   }
   if (redis.status !== 'ready' || isRedisConnectionError(e)) {
-    return new ApiError(503, 'service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
+    return new ApiError('service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
   }
-  return new ApiError(500, 'internal_error', 'internal error');
+  return new ApiError('internal_error', 'internal error');
 }
 
 const isRedisConnectionError = (e: Error | undefined) =>
@@ -60,14 +63,14 @@ const isRedisConnectionError = (e: Error | undefined) =>
 export function requireRedis(redis: Redis): RequestHandler {
   return (_req, _res, next) => {
     if (redis.status !== 'ready') {
-      throw new ApiError(503, 'service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
+      throw new ApiError('service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
     }
     next();
   };
 }
 
 export const notFoundRoute: RequestHandler = (req) => {
-  throw new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`);
+  throw new ApiError('not_found', `no route for ${req.method} ${req.path}`);
 };
 
 /** JSON routes take JSON only: anything else is 415, named. */
@@ -76,7 +79,6 @@ export function requireJson(): RequestHandler {
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (hasBody && !req.is('application/json')) {
       throw new ApiError(
-        415,
         'unsupported_media_type',
         `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`,
       );

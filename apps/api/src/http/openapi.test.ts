@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { describe, expect, it } from 'vitest';
 import { batchesRouter } from '../batches/batches-routes';
-import { falWebhookRouter } from '../fal-callback/fal-callback-route';
+import { falCallbackRouter } from '../fal-callback/fal-callback-route';
 import { jobsRouter } from '../jobs/jobs-routes';
 import { healthRouter } from '../ops/health-routes';
 import { metricsRouter } from '../ops/metrics-route';
@@ -159,7 +159,7 @@ describe('route table vs the routers', () => {
       batchesRouter({ batches: stub, idempotency: stub, bodyLimit: 1024, maxItems: 10 }),
       uploadsRouter({ store: stub }),
       jobWebhooksRouter({ jobs: stub, store: stub, producer: stub }),
-      falWebhookRouter({ verifier: stub, jobs: stub, redis: stub, keys: stub }),
+      falCallbackRouter({ verifier: stub, jobs: stub, signals: stub }),
       healthRouter([]),
       metricsRouter(stub),
       openapiRouter(),

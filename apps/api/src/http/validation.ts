@@ -35,7 +35,6 @@ export function validationError(issues: FieldIssue[]): ApiError {
   const summary = first ? `${first.field}: ${first.message}` : 'invalid request';
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   return new ApiError(
-    422,
     'validation_error',
     `${summary}${more}`,
     issues as unknown as Array<Record<string, unknown>>,
@@ -44,7 +43,7 @@ export function validationError(issues: FieldIssue[]): ApiError {
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError(400, 'invalid_body', 'the request body must be a JSON object');
+    throw new ApiError('invalid_body', 'the request body must be a JSON object');
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw validationError(fieldIssues(parsed.error, [], body));

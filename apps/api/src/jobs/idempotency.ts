@@ -19,7 +19,27 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
 export const requestInProgress = () =>
-  new ApiError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed');
+  new ApiError('request_in_progress', 'a request with this Idempotency-Key is still being processed');
+
+export interface Idempotency {
+  /** The key as given when it is well-formed; a 400 naming the header otherwise. */
+  validateKey(key: string | undefined): string | undefined;
+  claim(tenant: string, key: string, body: unknown, resourceId: string): Promise<Claim>;
+  /**
+   * A replay found no resource: the first request is still creating it (false: answer 409), or it died
+   * between claim and create (a crash, a lost connection) and, once the claim is old enough, this
+   * request takes the key over for `resourceId` (true) instead of the client getting 409 until the TTL.
+   */
+  takeOver(
+    tenant: string,
+    key: string,
+    claim: Extract<Claim, { kind: 'replay' }>,
+    body: unknown,
+    resourceId: string,
+  ): Promise<boolean>;
+  /** Frees a claim whose resource could not be created, so the client can retry with the same key. */
+  release(tenant: string, key: string): Promise<void>;
+}
 
 /**
  * Idempotency-Key: the first request claims the key with the body's hash and the id it will create;
@@ -30,7 +50,7 @@ export function createIdempotency(deps: {
   keys: FoleyKeys;
   ttlMs: number;
   now?: () => number;
-}) {
+}): Idempotency {
   const now = deps.now ?? Date.now;
   const recordOf = (body: unknown, resourceId: string) =>
     JSON.stringify({ hash: sha256Hex(canonicalJson(body)), id: resourceId, at: now() });
@@ -39,12 +59,9 @@ export function createIdempotency(deps: {
     validateKey(key: string | undefined): string | undefined {
       if (key === undefined) return undefined;
       if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-        throw new ApiError(
-          422,
-          'validation_error',
-          'Idempotency-Key: must be 1–255 printable ASCII characters',
-          [{ field: 'Idempotency-Key', rule: 'format', message: 'must be 1–255 printable ASCII characters' }],
-        );
+        throw new ApiError('validation_error', 'Idempotency-Key: must be 1–255 printable ASCII characters', [
+          { field: 'Idempotency-Key', rule: 'format', message: 'must be 1–255 printable ASCII characters' },
+        ]);
       }
       return key;
     },
@@ -59,7 +76,6 @@ export function createIdempotency(deps: {
       const parsed = JSON.parse(existing) as { hash: string; id: string; at?: number };
       if (parsed.hash !== hash) {
         throw new ApiError(
-          422,
           'idempotency_key_reused',
           'this Idempotency-Key was already used with a different request body',
           [{ field: 'Idempotency-Key', rule: 'same_body', message: 'was used with a different body' }],
@@ -99,4 +115,3 @@ export function createIdempotency(deps: {
     },
   };
 }
-export type Idempotency = ReturnType<typeof createIdempotency>;

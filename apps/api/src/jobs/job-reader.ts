@@ -1,6 +1,7 @@
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { ObjectStore } from '@foley/shared/infra/object-store';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
+import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { type JobSnapshot, type JobView, type QueueState, toJobView } from '@foley/shared/jobs/view';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,13 @@ export interface CanceledJobRecord {
   finishedOn: number;
 }
 
+export interface JobReader {
+  /** The job's raw state, or undefined when it does not exist (or is past retention). */
+  snapshot(id: string): Promise<JobSnapshot | undefined>;
+  /** The job as GET /v1/jobs/:id shows it, output URLs freshly presigned. */
+  view(id: string): Promise<JobView | undefined>;
+}
+
 /**
  * Reads jobs as clients see them, for the API (GET) and the worker (webhook bodies): BullMQ first, then
  * the canceled-job record. Output URLs are presigned on every read, so they are always fresh.
@@ -21,14 +29,16 @@ export function createJobReader(deps: {
   redis: Redis;
   keys: FoleyKeys;
   store: Pick<ObjectStore, 'presignGet'>;
-}) {
+}): JobReader {
+  const signals = createJobSignalStore({ redis: deps.redis, keys: deps.keys });
+
   async function snapshot(id: string): Promise<JobSnapshot | undefined> {
     // State first, then the job: a job that finishes in between reads as still running (harmless), never
     // as finished with the data of before (attempts, result missing).
     const state = (await deps.queue.getJobState(id)) as QueueState;
     const job = state === 'unknown' ? undefined : await deps.queue.getJob(id);
     if (job) {
-      const cancelFlag = await deps.redis.exists(deps.keys.cancelRequested(id));
+      const cancelRequested = await signals.isCancelRequested(id);
       return {
         data: job.data,
         state,
@@ -38,7 +48,7 @@ export function createJobReader(deps: {
         finishedOn: job.finishedOn,
         returnvalue: job.returnvalue,
         failedReason: job.failedReason,
-        cancelRequested: cancelFlag === 1,
+        cancelRequested,
       };
     }
     const record = await deps.redis.get(deps.keys.canceledJob(id));
@@ -62,4 +72,3 @@ export function createJobReader(deps: {
 
   return { snapshot, view };
 }
-export type JobReader = ReturnType<typeof createJobReader>;

@@ -48,7 +48,7 @@ export function jobsRouter(deps: {
     const { batch_id, ...q } = parsed.data;
     let indexKey: string | undefined;
     if (batch_id) {
-      if (!deps.batchIndex) throw new ApiError(422, 'validation_error', 'batch_id: batches are not enabled');
+      if (!deps.batchIndex) throw new ApiError('validation_error', 'batch_id: batches are not enabled');
       indexKey = await deps.batchIndex(tenant, batch_id);
     }
     res.json({
@@ -71,6 +71,6 @@ export function jobsRouter(deps: {
 
 /** A malformed id cannot exist: answer 404 like any unknown id (no oracle for what is valid). */
 function jobId(raw: string | undefined): string {
-  if (!raw || !isId(raw, 'job')) throw new ApiError(404, 'not_found', 'job not found');
+  if (!raw || !isId(raw, 'job')) throw new ApiError('not_found', 'job not found');
   return raw;
 }

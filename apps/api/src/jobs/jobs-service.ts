@@ -4,6 +4,7 @@ import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { CreateJobBody, DubJobData, DubJobResult, JobStatus } from '@foley/shared/jobs/contract';
 import type { OnJobFinished } from '@foley/shared/jobs/finished';
 import { withModelDefaults } from '@foley/shared/jobs/model';
+import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import type { JobView } from '@foley/shared/jobs/view';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
 import type { Queue } from 'bullmq';
@@ -28,8 +29,25 @@ const PAGE_MAX = 100;
 /** A status-filtered page reads at most this many index entries before answering with a cursor. */
 const SCAN_BUDGET = 1_000;
 
-export function createJobsService(deps: JobsServiceDeps) {
+export interface JobsService {
+  /** Builds the stored payload of a job; shared with batches so both enqueue the same shape. */
+  buildJobData(tenant: string, body: CreateJobBody, extra?: Partial<DubJobData>): DubJobData;
+  create(
+    tenant: string,
+    body: CreateJobBody,
+    idempotencyKey?: string,
+  ): Promise<{ job: JobView; replayed: boolean }>;
+  get(tenant: string, id: string): Promise<JobView>;
+  list(
+    tenant: string,
+    q: { status?: JobStatus; cursor?: string; limit: number; indexKey?: string },
+  ): Promise<{ data: JobView[]; next_cursor: string | null }>;
+  cancel(tenant: string, id: string): Promise<JobView>;
+}
+
+export function createJobsService(deps: JobsServiceDeps): JobsService {
   const now = deps.now ?? Date.now;
+  const signals = createJobSignalStore({ redis: deps.redis, keys: deps.keys });
 
   /** Builds the stored payload of a job; shared with batches so both enqueue the same shape. */
   function buildJobData(tenant: string, body: CreateJobBody, extra: Partial<DubJobData> = {}): DubJobData {
@@ -120,7 +138,7 @@ export function createJobsService(deps: JobsServiceDeps) {
   async function cancel(tenant: string, id: string): Promise<JobView> {
     const current = await get(tenant, id);
     if (['completed', 'failed', 'canceled'].includes(current.status)) {
-      throw new ApiError(409, 'job_finished', `the job already ended with status ${current.status}`, {
+      throw new ApiError('job_finished', `the job already ended with status ${current.status}`, {
         status: current.status,
       });
     }
@@ -150,8 +168,7 @@ export function createJobsService(deps: JobsServiceDeps) {
         return view;
       }
     }
-    await deps.redis.set(deps.keys.cancelRequested(id), '1', 'EX', 24 * 3600);
-    await deps.redis.publish(deps.keys.jobEvents(id), 'cancel');
+    await signals.requestCancel(id);
     // A job parked in `delayed` between polls would only notice at its next run: run it now.
     const fresh = await deps.queue.getJob(id);
     if (fresh && (await fresh.getState()) === 'delayed') await fresh.promote().catch(() => {});
@@ -164,4 +181,3 @@ export function createJobsService(deps: JobsServiceDeps) {
 
   return { buildJobData, create, get, list, cancel };
 }
-export type JobsService = ReturnType<typeof createJobsService>;

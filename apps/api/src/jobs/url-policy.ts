@@ -2,11 +2,18 @@ import { type Allowlist, checkUrlAtSubmit, parseAllowlist } from '@foley/shared/
 import type { FieldIssue } from '../http/validation';
 import { validationError } from '../http/validation';
 
+export interface UrlPolicy {
+  /** Every SSRF rule the fields break, as field issues named after `prefix` + the field. */
+  issues(fields: { video_url?: string; webhook_url?: string | undefined }, prefix?: string): FieldIssue[];
+  /** Throws a 422 naming the first field that breaks a rule. */
+  assertAllowed(fields: { video_url: string; webhook_url?: string | undefined }): void;
+}
+
 /**
  * SSRF rules at submit time: what can be known from the URL alone (scheme, literal addresses in every
  * spelling). The worker checks again on the address it actually connects to.
  */
-export function createUrlPolicy(allowlistEntries: string[]) {
+export function createUrlPolicy(allowlistEntries: string[]): UrlPolicy {
   const allowlist: Allowlist = parseAllowlist(allowlistEntries);
 
   function issues(
@@ -30,4 +37,3 @@ export function createUrlPolicy(allowlistEntries: string[]) {
     },
   };
 }
-export type UrlPolicy = ReturnType<typeof createUrlPolicy>;

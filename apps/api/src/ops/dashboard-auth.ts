@@ -51,7 +51,7 @@ export function requireAdmin(accounts: AdminAccount[]): RequestHandler {
     const role = given ? matchAccount(accounts, given) : undefined;
     if (!role) {
       res.set('WWW-Authenticate', REALM);
-      throw new ApiError(401, 'unauthorized', given ? 'invalid credentials' : 'this area needs a login');
+      throw new ApiError('unauthorized', given ? 'invalid credentials' : 'this area needs a login');
     }
     res.locals.adminRole = role;
     next();
@@ -61,7 +61,7 @@ export function requireAdmin(accounts: AdminAccount[]): RequestHandler {
 /** The read-only role may look, never change: anything but GET/HEAD/OPTIONS is refused. */
 export const forbidWritesForReadOnly: RequestHandler = (req, res, next) => {
   if (res.locals.adminRole === 'readonly' && !SAFE_METHODS.has(req.method)) {
-    throw new ApiError(403, 'forbidden', 'the read-only dashboard account cannot change jobs or queues');
+    throw new ApiError('forbidden', 'the read-only dashboard account cannot change jobs or queues');
   }
   next();
 };

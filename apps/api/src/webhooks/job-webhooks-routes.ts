@@ -48,7 +48,7 @@ export function jobWebhooksRouter(deps: {
     const eventId = req.params.event_id ?? '';
     const event = isId(eventId, 'evt') ? await deps.store.getEvent(eventId) : undefined;
     if (event?.resource.kind !== 'job' || event.resource.id !== job.id) {
-      throw new ApiError(404, 'not_found', 'webhook event not found');
+      throw new ApiError('not_found', 'webhook event not found');
     }
     const { delivery_id } = await deps.producer.redeliver(eventId);
     const fresh = (await deps.store.getEvent(eventId)) ?? event;
@@ -59,6 +59,6 @@ export function jobWebhooksRouter(deps: {
 }
 
 function jobId(raw: string | undefined): string {
-  if (!raw || !isId(raw, 'job')) throw new ApiError(404, 'not_found', 'job not found');
+  if (!raw || !isId(raw, 'job')) throw new ApiError('not_found', 'job not found');
   return raw;
 }

@@ -6,23 +6,19 @@ import type { Queue } from 'bullmq';
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from '../config';
-import { falWebhookRouter } from '../fal-callback/fal-callback-route';
-import { createFalWebhookVerifier, falJwksUrl } from '../fal-callback/fal-callback-verifier';
-import type { JobReader } from '../jobs/job-reader';
 import type { JobsService } from '../jobs/jobs-service';
 import { jobWebhooksRouter } from './job-webhooks-routes';
 
 /**
- * The API's webhook side: the producer (events the API emits: cancels of queued jobs, redeliveries,
- * batches), the public inbound route for fal and the /v1 routes listing a job's events.
+ * The API's outbound webhook side: the producer (events the API emits: cancels of queued jobs,
+ * redeliveries, batches) and the /v1 routes listing a job's events.
  */
 export function createApiWebhooks(deps: {
   /** The `webhooks` queue (the server also shows it in the dashboard and metrics). */
   queue: Queue<WebhookJobData>;
   redis: Redis;
   keys: FoleyKeys;
-  reader: Pick<JobReader, 'snapshot'>;
-  config: Pick<ApiConfig, 'WEBHOOK_RETRY_SCHEDULE' | 'FAL_JWKS_URL' | 'FAL_BASE_URL'>;
+  config: Pick<ApiConfig, 'WEBHOOK_RETRY_SCHEDULE'>;
 }) {
   const { queue, redis, keys, config } = deps;
   const store = createWebhookStore({ redis, keys });
@@ -31,14 +27,6 @@ export function createApiWebhooks(deps: {
   return {
     onJobFinished: producer.onJobFinished,
     emit: producer.emit,
-    /** Public (before the /v1 API-key check): POST /v1/fal/webhook. */
-    falWebhookRouter: (): Router =>
-      falWebhookRouter({
-        verifier: createFalWebhookVerifier({ jwksUrl: falJwksUrl(config) }),
-        jobs: deps.reader,
-        redis,
-        keys,
-      }),
     /** Behind the API key: GET /v1/jobs/:id/webhooks, POST …/:event_id/redeliver. */
     jobWebhooksRouter: (jobs: Pick<JobsService, 'get'>): Router =>
       jobWebhooksRouter({ jobs, store, producer }),

@@ -1,12 +1,11 @@
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDownloader } from './download';
 
 async function fileServer(answer: (res: ServerResponse) => void) {
   const server = createServer((_req, res) => answer(res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/out.mp4`,
     close: () =>

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFalGateway } from './fal';
 
@@ -18,8 +18,7 @@ async function fakeFal(answer: (req: IncomingMessage, res: ServerResponse) => vo
     req.resume();
     req.on('end', () => answer(req, res));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     posts: () => posts,

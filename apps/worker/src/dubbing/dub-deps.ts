@@ -3,8 +3,8 @@ import type { ObjectStore } from '@foley/shared/infra/object-store';
 import type { DubJobData, DubJobProgress, DubJobResult, JobError } from '@foley/shared/jobs/contract';
 import type { OpenDownload } from '../clients/download';
 import type { FalGateway } from '../clients/fal';
-import type { FalSlots } from './fal-slots';
-import type { JobSignals } from './job-signals';
+import type { FalSlots } from '../clients/fal-slots';
+import type { JobSignals } from '../clients/job-signals';
 
 /** The slice of a BullMQ job the processor uses, so tests can pass a plain object. */
 export interface DubJob {

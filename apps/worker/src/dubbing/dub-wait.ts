@@ -1,7 +1,7 @@
 import { PipelineError } from '@foley/shared/errors';
 import { pollDelay } from './backoff';
 import type { DubDeps, DubJob } from './dub-deps';
-import { JobReleased } from './job-control';
+import { JobReleasedError } from './job-control';
 
 /**
  * Polls fal until the request is COMPLETED, recording the phase for GET /v1/jobs/:id. A cancel request or
@@ -69,6 +69,6 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
       deadline - deps.now(),
     );
     await deps.signals.wait(job.id, delay, deps.shutdown);
-    if (deps.shutdown.aborted) throw new JobReleased();
+    if (deps.shutdown.aborted) throw new JobReleasedError();
   }
 }

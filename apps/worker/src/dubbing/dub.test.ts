@@ -2,7 +2,7 @@ import { PipelineError } from '@foley/shared/errors';
 import { describe, expect, it } from 'vitest';
 import { fakeDeps, fakeFal, fakeJob, fakeSlots } from '../../test/dub-fakes';
 import { processDubJob } from './dub';
-import { JobDeferred, JobReleased } from './job-control';
+import { JobDeferredError, JobReleasedError } from './job-control';
 
 describe('processDubJob', () => {
   it('submits once, records the request id and phases, and copies both files to deterministic keys', async () => {
@@ -200,7 +200,7 @@ describe('processDubJob', () => {
   it('defers without submitting when every fal slot is taken', async () => {
     const fal = fakeFal();
     const { deps } = fakeDeps({ fal, slots: fakeSlots(false) });
-    await expect(processDubJob(fakeJob(), deps)).rejects.toBeInstanceOf(JobDeferred);
+    await expect(processDubJob(fakeJob(), deps)).rejects.toBeInstanceOf(JobDeferredError);
     expect(fal.calls.submit).toBe(0);
   });
 
@@ -211,8 +211,8 @@ describe('processDubJob', () => {
     const { deps } = fakeDeps({ fal, preflight: async () => void preflights++ });
     deps.slots.tryAcquire = async () => free;
     const job = fakeJob();
-    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferred);
-    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferred);
+    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferredError);
+    await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferredError);
     free = true;
     await processDubJob(job, deps);
     expect(preflights).toBe(1);
@@ -249,7 +249,7 @@ describe('processDubJob', () => {
       return undefined;
     };
     const job = fakeJob();
-    await expect(processDubJob(job, ctx.deps)).rejects.toBeInstanceOf(JobReleased);
+    await expect(processDubJob(job, ctx.deps)).rejects.toBeInstanceOf(JobReleasedError);
     expect(job.data.fal_request_id).toBe('req_1');
     expect(ctx.outcomes).toEqual([]);
   });
@@ -260,7 +260,7 @@ describe('processDubJob', () => {
     const slots = fakeSlots();
     const ctx = fakeDeps({ fal, slots, shutdown: shutdown.signal });
     ctx.deps.preflight = async () => shutdown.abort();
-    await expect(processDubJob(fakeJob(), ctx.deps)).rejects.toBeInstanceOf(JobReleased);
+    await expect(processDubJob(fakeJob(), ctx.deps)).rejects.toBeInstanceOf(JobReleasedError);
     expect(fal.calls.submit).toBe(0);
     expect(slots.held.size).toBe(0);
     expect(ctx.claims.size).toBe(0);

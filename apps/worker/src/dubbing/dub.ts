@@ -3,7 +3,7 @@ import { type DubJobResult, type JobError, outputKeys } from '@foley/shared/jobs
 import type { DubDeps, DubJob } from './dub-deps';
 import { copyOutputs } from './dub-outputs';
 import { waitForFal } from './dub-wait';
-import { isControlSignal, JobDeferred, JobReleased } from './job-control';
+import { isControlSignal, JobDeferredError, JobReleasedError } from './job-control';
 
 /**
  * Dubs one video: preflight → submit to fal (at most once, ever) → wait → copy outputs to S3.
@@ -96,14 +96,14 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
       deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
     }
     // Shutting down: a submit now could be cut off by the forced exit and end as an unknown outcome.
-    if (deps.shutdown.aborted) throw new JobReleased();
+    if (deps.shutdown.aborted) throw new JobReleasedError();
     if (!(await deps.slots.tryAcquire(job.id))) {
       // Waiting for a fal slot (a big batch): remember the pass, so the customer's server is not read
       // again every time the job comes back for a slot.
       if (Number.isNaN(passedAt)) {
         await job.updateData({ ...job.data, preflight_passed_at: new Date(deps.now()).toISOString() });
       }
-      throw new JobDeferred(deps.config.slotRetryMs);
+      throw new JobDeferredError(deps.config.slotRetryMs);
     }
     // Preflight can take a while: a cancel asked for meanwhile must not cost a submit.
     if (await deps.isCancelRequested(job.id)) throw new PipelineError('canceled', 'canceled by the client');

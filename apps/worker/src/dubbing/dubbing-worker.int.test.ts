@@ -3,7 +3,7 @@ import { QUEUES } from '@foley/shared/queues/catalog';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { Queue, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeDeps, fakeJob } from '../../test/dub-fakes';
+import { fakeDeps, fakeFal, fakeJob } from '../../test/dub-fakes';
 import { createDubbingWorker } from './dubbing-worker';
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
@@ -67,5 +67,36 @@ describe('dubbing worker (real Redis)', () => {
     expect((await queue.getJob('job_stalls'))?.data.error?.code).toBe('internal_error');
     expect((await queue.getJob('job_stalls'))?.data.fal_request_id).toBe('req_paid');
     expect(await queue.getJobState('job_stalls')).toBe('failed');
+  });
+
+  it('fails a job whose data does not match the catalog schema at once, without running it', async () => {
+    const redis = createRedis(await resolveTestRedisUrl(), 'worker');
+    const prefix = testPrefix('dubw');
+    cleanups.push(async () => {
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    });
+    const queue = new Queue(QUEUES.dubbing.name, { connection: redis, prefix });
+    cleanups.push(() => queue.close());
+    await queue.add(
+      QUEUES.dubbing.jobs.dub,
+      { id: 'job_bad', tenant: 42 },
+      { jobId: 'job_bad', attempts: 3 },
+    );
+
+    const fal = fakeFal();
+    const ctx = fakeDeps({ fal });
+    const worker = createDubbingWorker({ connection: redis, prefix, concurrency: 1, deps: ctx.deps });
+    cleanups.push(() => worker.close());
+
+    for (let i = 0; i < 200 && (await queue.getJobState('job_bad')) !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const failed = await queue.getJob('job_bad');
+    expect(await queue.getJobState('job_bad')).toBe('failed');
+    expect(failed?.failedReason).toMatch(/^malformed dubbing job: .*tenant/s);
+    expect(failed?.attemptsMade).toBe(1);
+    expect(fal.calls.submit).toBe(0);
+    expect(ctx.outcomes).toEqual([]);
   });
 });

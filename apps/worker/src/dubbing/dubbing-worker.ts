@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { backoffDelay } from './backoff';
 import { failAbandonedJob, processDubJob } from './dub';
 import type { DubDeps, DubJob } from './dub-deps';
-import { JobDeferred, JobReleased } from './job-control';
+import { JobDeferredError, JobReleasedError } from './job-control';
 
 /** The BullMQ side of dubbing: adapts jobs for the processor and turns its outcomes into BullMQ moves. */
 export function createDubbingWorker(opts: {
@@ -20,11 +20,14 @@ export function createDubbingWorker(opts: {
   const worker = new Worker<DubJobData, DubJobResult>(
     QUEUES.dubbing.name,
     async (job, token) => {
+      // Validated, not replaced: a field added by a newer API must survive this worker's updateData.
+      const parsed = QUEUES.dubbing.data.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`malformed dubbing job: ${parsed.error.message}`);
       try {
         return await processDubJob(asDubJob(job), deps);
       } catch (error) {
-        if (error instanceof JobDeferred || error instanceof JobReleased) {
-          const delay = error instanceof JobDeferred ? error.delayMs : 0;
+        if (error instanceof JobDeferredError || error instanceof JobReleasedError) {
+          const delay = error instanceof JobDeferredError ? error.delayMs : 0;
           await job.moveToDelayed(Date.now() + delay, token);
           throw new DelayedError();
         }

@@ -4,20 +4,20 @@
  */
 
 /** Not now: all fal slots are taken. The job goes back to the queue and runs again after `delayMs`. */
-export class JobDeferred extends Error {
+export class JobDeferredError extends Error {
   constructor(readonly delayMs: number) {
     super(`deferred for ${delayMs} ms`);
-    this.name = 'JobDeferred';
+    this.name = 'JobDeferredError';
   }
 }
 
 /** The worker is shutting down while the job waits on fal: hand it back; any worker resumes its request. */
-export class JobReleased extends Error {
+export class JobReleasedError extends Error {
   constructor() {
     super('released on shutdown');
-    this.name = 'JobReleased';
+    this.name = 'JobReleasedError';
   }
 }
 
-export const isControlSignal = (e: unknown): e is JobDeferred | JobReleased =>
-  e instanceof JobDeferred || e instanceof JobReleased;
+export const isControlSignal = (e: unknown): e is JobDeferredError | JobReleasedError =>
+  e instanceof JobDeferredError || e instanceof JobReleasedError;

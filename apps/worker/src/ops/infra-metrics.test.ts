@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createMetrics } from '@foley/shared/infra/metrics';
-import * as prom from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
 // The alert rules and the Grafana dashboard name metrics by string; a rename in code must not leave
@@ -9,7 +8,7 @@ const infra = (path: string) => readFileSync(new URL(`../../../../infra/${path}`
 const tokens = (text: string) => [...new Set(text.match(/\bfoley_[a-z0-9_]+/g) ?? [])];
 
 async function exposedNames(): Promise<Set<string>> {
-  const metrics = createMetrics({ service: 'worker', prom });
+  const metrics = createMetrics({ service: 'worker' });
   metrics.collectQueues([
     { name: 'dubbing', getJobCounts: async () => ({}), getWorkersCount: async () => 1 },
   ]);

@@ -10,7 +10,6 @@ import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redi
 import { localS3Client, startLocalS3Server } from '@foley/testkit/s3';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import * as prom from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fakeDeps } from '../../test/dub-fakes';
 import type { FalGateway, FalQueueStatus } from '../clients/fal';
@@ -66,7 +65,7 @@ const jobData = (id: string, video = 'ok'): DubJobData => ({
 });
 
 it('reports a known set of jobs: outcomes, retries, phases, fal calls and queue depth', async () => {
-  const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
+  const metrics = createMetrics({ service: 'worker', processMetrics: false });
   const seam = dubMetrics(metrics);
   let flaky = 0;
   const { deps } = fakeDeps({
@@ -122,7 +121,7 @@ it('reports a known set of jobs: outcomes, retries, phases, fal calls and queue 
 });
 
 it('counts the bytes the S3 adapter uploads', async () => {
-  const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
+  const metrics = createMetrics({ service: 'worker', processMetrics: false });
   const server = await startLocalS3Server();
   const client = localS3Client(server.endpoint);
   try {

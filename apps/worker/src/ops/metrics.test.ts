@@ -26,7 +26,7 @@ async function scrape(metrics: ReturnType<typeof createMetrics>) {
 
 describe('createMetrics', () => {
   it('registers exactly the documented names, with the service label, in its own registry', async () => {
-    const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
+    const metrics = createMetrics({ service: 'worker', processMetrics: false });
     metrics.jobsTotal.inc({ status: 'completed', code: 'none' });
     metrics.jobPhaseSeconds.observe({ phase: 'upload' }, 0.3);
     metrics.falRequestsTotal.inc({ op: 'submit', status: 'ok' });
@@ -59,12 +59,12 @@ describe('createMetrics', () => {
     expect(sampleValue(samples, 'foley_job_phase_seconds_bucket', { phase: 'upload', le: '1800' })).toBe(1);
     // Nothing lands in prom-client's global registry, so two processes' worth can live in one test.
     expect(await prom.register.getSingleMetric('foley_jobs_total')).toBeUndefined();
-    const other = createMetrics({ service: 'api', prom, processMetrics: false });
+    const other = createMetrics({ service: 'api', processMetrics: false });
     expect(sampleValue(await scrape(other), 'foley_s3_bytes_total')).toBe(0);
   });
 
   it('adds Node process metrics under the foley_ prefix', async () => {
-    const samples = await scrape(createMetrics({ service: 'api', prom }));
+    const samples = await scrape(createMetrics({ service: 'api' }));
     const names = new Set(samples.map((s) => s.name));
     expect(names.has('foley_process_cpu_seconds_total')).toBe(true);
     expect(names.has('foley_nodejs_heap_size_used_bytes')).toBe(true);
@@ -72,7 +72,7 @@ describe('createMetrics', () => {
   });
 
   it('reads every state of every watched queue at scrape time', async () => {
-    const metrics = createMetrics({ service: 'api', prom, processMetrics: false });
+    const metrics = createMetrics({ service: 'api', processMetrics: false });
     const counts: Record<string, number> = { waiting: 4, active: 2, completed: 9, failed: 1, delayed: 3 };
     metrics.collectQueues([fakeQueue('dubbing', counts, 3), fakeQueue('webhooks', { waiting: 7 }, 0)]);
     let samples = await scrape(metrics);
@@ -89,7 +89,7 @@ describe('createMetrics', () => {
   });
 
   it('drops the series of a queue that cannot be read instead of hanging or reporting stale counts', async () => {
-    const metrics = createMetrics({ service: 'api', prom, processMetrics: false });
+    const metrics = createMetrics({ service: 'api', processMetrics: false });
     const hanging: MetricsQueue = { name: 'dubbing', getJobCounts: () => new Promise(() => {}) };
     const broken: MetricsQueue = {
       name: 'webhooks',
@@ -105,7 +105,7 @@ describe('createMetrics', () => {
 
 describe('dubMetrics and instrumentFal', () => {
   it('feeds the processor seam into the registry', async () => {
-    const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
+    const metrics = createMetrics({ service: 'worker', processMetrics: false });
     const seam = dubMetrics(metrics);
     seam.phase('preflight', 0.2);
     seam.phase('fal_queue', -1); // clocks can step back; never observe a negative duration

@@ -10,7 +10,6 @@ import { createS3ObjectStore, ensureBucket } from '@foley/shared/infra/s3';
 import { spawnRedisServer } from '@foley/testkit/redis';
 import { type LocalS3Server, localS3Client, startLocalS3Server } from '@foley/testkit/s3';
 import type { Redis } from 'ioredis';
-import * as prom from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type OpsServer, startOpsServer } from './ops-server';
 
@@ -20,7 +19,7 @@ let s3Server: LocalS3Server;
 let s3: S3Client;
 let ops: OpsServer;
 const s3Dir = mkdtempSync(join(tmpdir(), 'ops-s3-'));
-const metrics = createMetrics({ service: 'worker', prom, processMetrics: false });
+const metrics = createMetrics({ service: 'worker', processMetrics: false });
 
 beforeAll(async () => {
   const spawned = await spawnRedisServer();

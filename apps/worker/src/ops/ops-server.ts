@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { Logger } from '@foley/shared/infra/logger';
-import type { PromRegistry } from '@foley/shared/infra/prom-client-like';
 import { type ReadinessCheck, readiness, readinessResponse } from '@foley/shared/infra/readiness';
+import type { Registry } from 'prom-client';
 
 export interface OpsServer {
   url: string;
@@ -16,7 +16,7 @@ export interface OpsServer {
 export async function startOpsServer(opts: {
   port: number;
   host?: string;
-  registry: PromRegistry;
+  registry: Registry;
   checks: ReadinessCheck[];
   logger?: Logger;
 }): Promise<OpsServer> {

@@ -6,7 +6,7 @@ import {
   type DeliverWebhookDeps,
   deliverWebhook,
   WEBHOOK_USER_AGENT,
-  WebhookAttemptFailed,
+  WebhookAttemptError,
   type WebhookFetch,
 } from './deliver-webhook';
 import { webhookBackoff } from './webhook-worker';
@@ -60,7 +60,7 @@ describe('deliverWebhook', () => {
       retryable: true,
       statusCode: 500,
     });
-    await expect(deliverWebhook(job(2, 3), h.deps)).rejects.toBeInstanceOf(WebhookAttemptFailed);
+    await expect(deliverWebhook(job(2, 3), h.deps)).rejects.toBeInstanceOf(WebhookAttemptError);
     expect(h.attempts.map((a) => [a.outcome, a.error])).toEqual([
       ['retrying', 'HTTP 500'],
       ['failed', 'HTTP 500'],

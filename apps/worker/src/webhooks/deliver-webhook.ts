@@ -29,14 +29,14 @@ export interface DeliverWebhookDeps {
 }
 
 /** An attempt that did not get a 2xx. `retryable: false` (a blocked URL) ends the event at once. */
-export class WebhookAttemptFailed extends Error {
+export class WebhookAttemptError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly statusCode?: number,
   ) {
     super(message);
-    this.name = 'WebhookAttemptFailed';
+    this.name = 'WebhookAttemptError';
   }
 }
 
@@ -59,7 +59,7 @@ export async function deliverWebhook(
   };
 
   let statusCode: number | undefined;
-  let failure: WebhookAttemptFailed | undefined;
+  let failure: WebhookAttemptError | undefined;
   try {
     const response = await deps.fetch(data.target_url, {
       method: 'POST',
@@ -71,9 +71,9 @@ export async function deliverWebhook(
     statusCode = response.status;
     await readSome(response, RESPONSE_READ_LIMIT);
     if (statusCode >= 300 && statusCode < 400) {
-      failure = new WebhookAttemptFailed(`redirect (${statusCode}) not followed`, true, statusCode);
+      failure = new WebhookAttemptError(`redirect (${statusCode}) not followed`, true, statusCode);
     } else if (statusCode < 200 || statusCode >= 300) {
-      failure = new WebhookAttemptFailed(`HTTP ${statusCode}`, true, statusCode);
+      failure = new WebhookAttemptError(`HTTP ${statusCode}`, true, statusCode);
     }
   } catch (error) {
     failure = classifyError(error, deps.timeoutMs);
@@ -98,16 +98,16 @@ export async function deliverWebhook(
   return { status_code: statusCode as number };
 }
 
-function classifyError(error: unknown, timeoutMs: number): WebhookAttemptFailed {
+function classifyError(error: unknown, timeoutMs: number): WebhookAttemptError {
   if (error instanceof UrlBlockedError) {
-    return new WebhookAttemptFailed(`URL blocked: ${error.message}`, false);
+    return new WebhookAttemptError(`URL blocked: ${error.message}`, false);
   }
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-    return new WebhookAttemptFailed(`no response within ${timeoutMs} ms`, true);
+    return new WebhookAttemptError(`no response within ${timeoutMs} ms`, true);
   }
   const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
-  return new WebhookAttemptFailed(`request failed: ${detail}`, true);
+  return new WebhookAttemptError(`request failed: ${detail}`, true);
 }
 
 /** Reads up to `limit` bytes of the body, then lets go of it; a broken or slow body is not an error. */

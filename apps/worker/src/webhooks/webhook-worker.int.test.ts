@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import { createRedis } from '@foley/shared/infra/redis';
 import { QUEUES } from '@foley/shared/queues/catalog';
@@ -8,6 +7,7 @@ import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { createWebhookProducer } from '@foley/shared/webhooks/producer';
 import { generateWebhookSecret } from '@foley/shared/webhooks/signature';
 import { createWebhookStore, type WebhookAttemptOutcome } from '@foley/shared/webhooks/store';
+import { listenOnLoopback } from '@foley/testkit/listen';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -41,8 +41,7 @@ async function startReceiver(handler: Handler) {
       handler(req, res, received.filter((r) => r.path === req.url).length);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listenOnLoopback(server);
   return {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     received,

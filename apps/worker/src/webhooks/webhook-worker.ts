@@ -1,9 +1,9 @@
-import { QUEUES } from '@foley/shared/queues/catalog';
-import { type WebhookJobData, webhookJobDataSchema } from '@foley/shared/webhooks/events';
-import { WEBHOOK_BACKOFF, webhookRetryDelay } from '@foley/shared/webhooks/retry-schedule';
+import { QUEUES, WEBHOOK_BACKOFF } from '@foley/shared/queues/catalog';
+import type { WebhookJobData } from '@foley/shared/webhooks/events';
+import { webhookRetryDelay } from '@foley/shared/webhooks/retry-schedule';
 import { type BackoffStrategy, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type DeliverWebhookDeps, deliverWebhook, WebhookAttemptFailed } from './deliver-webhook';
+import { type DeliverWebhookDeps, deliverWebhook, WebhookAttemptError } from './deliver-webhook';
 
 /**
  * The BullMQ Worker of the `webhooks` queue: its own Worker and concurrency, so deliveries that hang until
@@ -21,7 +21,7 @@ export function createWebhookWorker(opts: {
   return new Worker<WebhookJobData, { status_code: number }>(
     QUEUES.webhooks.name,
     async (job) => {
-      const parsed = webhookJobDataSchema.safeParse(job.data);
+      const parsed = QUEUES.webhooks.data.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed webhook job: ${parsed.error.message}`);
       try {
         return await deliverWebhook(
@@ -29,7 +29,7 @@ export function createWebhookWorker(opts: {
           opts.deps,
         );
       } catch (error) {
-        if (error instanceof WebhookAttemptFailed && !error.retryable)
+        if (error instanceof WebhookAttemptError && !error.retryable)
           throw new UnrecoverableError(error.message);
         throw error;
       }
@@ -48,7 +48,7 @@ export function createWebhookWorker(opts: {
 export function webhookBackoff(fallback: readonly number[]): BackoffStrategy {
   return (attemptsMade, type, _error, job) => {
     if (type !== WEBHOOK_BACKOFF) return 5_000;
-    const own = webhookJobDataSchema.shape.retry_schedule_ms.safeParse(job?.data?.retry_schedule_ms);
+    const own = QUEUES.webhooks.data.shape.retry_schedule_ms.safeParse(job?.data?.retry_schedule_ms);
     const schedule = own.success && own.data && own.data.length > 0 ? own.data : fallback;
     return webhookRetryDelay(schedule, attemptsMade);
   };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { jobErrorSchema } from '../jobs/contract';
 import { modelInputSchema } from '../jobs/model';
 
-/** Public batch contract (DESIGN.md §3): batch-level settings, the view clients get, manifest lines. */
+/** Public batch contract: batch-level settings, the view clients get, manifest lines. */
 
 /** Prompts and flags applied to every item that does not set them itself. */
 export const batchDefaultsSchema = modelInputSchema.pick({

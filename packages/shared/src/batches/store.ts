@@ -29,7 +29,46 @@ return {counted, finished}`;
 /** Batches outlive their longest-kept job, so GET keeps answering while its jobs can be read. */
 export const BATCH_TTL_SECONDS = JOB_RETENTION.failedSeconds;
 
-export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSeconds?: number }) {
+export interface BatchStore {
+  /** Writes the batch hash; `creation` (received count, rejected items) is kept for idempotent replays. */
+  create(batch: NewBatch, creation: BatchCreation): Promise<void>;
+  /** Adds job ids to the batch index and the tenant index (both lexicographic, score 0). */
+  addJobs(batchId: string, tenant: string, jobIds: string[]): Promise<void>;
+  jobsKey(batchId: string): string;
+  read(batchId: string): Promise<BatchRecord | undefined>;
+  creation(batchId: string): Promise<BatchCreation | undefined>;
+  /** Best-effort undo of a batch whose jobs could not all be enqueued. */
+  remove(batchId: string, tenant: string, jobIds: string[]): Promise<void>;
+  recordEnd(
+    batchId: string,
+    jobId: string,
+    status: BatchEndStatus,
+    line: string,
+    now: number,
+  ): Promise<{ counted: boolean; finished: boolean } | undefined>;
+  /** Every recorded manifest line (JSON strings), read in bounded HSCAN pages. */
+  results(batchId: string): Promise<string[]>;
+  /** Job ids of the batch in index order (lexicographic), `limit` after `after`. */
+  jobIds(batchId: string, after: string | undefined, limit: number): Promise<string[]>;
+  /** Which of `jobIds` have not been counted as ended yet. */
+  unfinished(batchId: string, jobIds: string[]): Promise<string[]>;
+  /** How many of `jobIds` belong to the batch (ZMSCORE on its index). */
+  countMembers(batchId: string, jobIds: string[]): Promise<number>;
+  markCanceled(batchId: string, now: number): Promise<void>;
+  /** A lease for the one caller that finishes the batch; a crashed holder's lease runs out. */
+  takeFinishLease(batchId: string, leaseMs: number): Promise<boolean>;
+  releaseFinishLease(batchId: string): Promise<void>;
+  setManifest(batchId: string, key: string): Promise<void>;
+  markEmitted(batchId: string, now: number): Promise<void>;
+}
+
+/** What a batch's creation request left behind, for idempotent replays. */
+export interface BatchCreation {
+  received: number;
+  rejected: unknown[];
+}
+
+export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSeconds?: number }): BatchStore {
   const { redis, keys } = deps;
   const ttl = deps.ttlSeconds ?? BATCH_TTL_SECONDS;
 
@@ -154,4 +193,3 @@ export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSecon
     },
   };
 }
-export type BatchStore = ReturnType<typeof createBatchStore>;

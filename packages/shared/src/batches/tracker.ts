@@ -25,13 +25,20 @@ export interface BatchTrackerDeps {
   finishLeaseMs?: number;
 }
 
+export interface BatchTracker {
+  /** Counts a job's end in its batch (once), and finishes the batch when it was the last. */
+  onJobFinished: OnJobFinished;
+  /** Writes the manifest and emits `batch.completed` once; false when the batch is not done, already finished, or being finished elsewhere. */
+  finish(batchId: string): Promise<boolean>;
+}
+
 /**
  * Batch bookkeeping hung on `OnJobFinished` (the worker and the API both compose it). Each job's end is
  * counted once, with its manifest line recorded at that moment — the finishing job has not been moved
  * by BullMQ yet, and neither may others that end concurrently, so reading jobs back would race. The
  * caller whose count ends the batch writes the manifest and emits `batch.completed` exactly once.
  */
-export function createBatchTracker(deps: BatchTrackerDeps) {
+export function createBatchTracker(deps: BatchTrackerDeps): BatchTracker {
   const batches = createBatchStore({ redis: deps.redis, keys: deps.keys });
   const now = deps.now ?? Date.now;
   const leaseMs = deps.finishLeaseMs ?? 60_000;
@@ -80,4 +87,3 @@ export function createBatchTracker(deps: BatchTrackerDeps) {
 
   return { onJobFinished, finish };
 }
-export type BatchTracker = ReturnType<typeof createBatchTracker>;

@@ -115,7 +115,7 @@ export const falEnv = {
   FAL_BASE_URL: z.string().url().optional(),
 };
 
-/** DESIGN.md §4: retries after about these delays, then the event is marked failed. */
+/** Webhook retries after about these delays, then the event is marked failed (README.md, Webhooks). */
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 
 /** Outbound webhooks (API: attempts of the events it emits; worker: signing and delivery). */

@@ -1,7 +1,7 @@
-import type { PromClient, PromCounter, PromGauge, PromHistogram, PromRegistry } from './prom-client-like';
+import * as prom from 'prom-client';
 
 /**
- * Foley's Prometheus metrics (DESIGN.md §6), one registry per process (never prom-client's global one,
+ * Foley's Prometheus metrics (names listed in README.md, Operations), one registry per process (never prom-client's global one,
  * so tests can build several). Labels stay low-cardinality: no job ids, tenants or URLs.
  */
 
@@ -20,10 +20,8 @@ export const METRIC_NAMES = {
 export const PROCESS_METRICS_PREFIX = 'foley_';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
-export type QueueMetricState = (typeof QUEUE_STATES)[number];
 
 export const JOB_METRIC_PHASES = ['preflight', 'fal_queue', 'fal_processing', 'upload'] as const;
-export type JobMetricPhase = (typeof JOB_METRIC_PHASES)[number];
 
 /** 0.1 s (a HEAD request) to 30 min (fal's slowest queue): roughly ×2–2.5 per step. */
 export const PHASE_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800];
@@ -36,34 +34,31 @@ export interface MetricsQueue {
 }
 
 export interface FoleyMetrics {
-  registry: PromRegistry;
-  queueJobs: PromGauge;
-  queueWorkers: PromGauge;
+  registry: prom.Registry;
+  queueJobs: prom.Gauge;
+  queueWorkers: prom.Gauge;
   /** `{status: completed|failed|canceled, code: none|<failure code>}` */
-  jobsTotal: PromCounter;
+  jobsTotal: prom.Counter;
   /** `{phase: preflight|fal_queue|fal_processing|upload}`, seconds */
-  jobPhaseSeconds: PromHistogram;
+  jobPhaseSeconds: prom.Histogram;
   /** `{op: submit|status|result|cancel, status: ok|<failure code>}` */
-  falRequestsTotal: PromCounter;
+  falRequestsTotal: prom.Counter;
   /** `{outcome: delivered|retrying|failed}` */
-  webhookDeliveriesTotal: PromCounter;
+  webhookDeliveriesTotal: prom.Counter;
   /** Bytes written to S3 (no labels). */
-  s3BytesTotal: PromCounter;
+  s3BytesTotal: prom.Counter;
   /** `{code: <failure code>}`: attempts that failed and will be retried. */
-  retriesTotal: PromCounter;
+  retriesTotal: prom.Counter;
   /** Reads these queues' counts on every scrape (each read bounded by `timeoutMs`). */
   collectQueues(queues: MetricsQueue[], opts?: { timeoutMs?: number }): void;
 }
 
 /** Builds a fresh registry with every Foley metric and the Node process metrics. */
-export function createMetrics<R extends PromRegistry>(opts: {
+export function createMetrics(opts: {
   service: string;
-  /** The `prom-client` module (passed in: packages/shared does not depend on it). */
-  prom: PromClient<R>;
   /** Node process metrics (default true). */
   processMetrics?: boolean;
 }): FoleyMetrics {
-  const { prom } = opts;
   const registry = new prom.Registry();
   registry.setDefaultLabels({ service: opts.service });
   const registers = [registry];
@@ -88,14 +83,14 @@ export function createMetrics<R extends PromRegistry>(opts: {
     return reading;
   };
 
-  const queueJobs: PromGauge = new prom.Gauge({
+  const queueJobs: prom.Gauge = new prom.Gauge({
     name: METRIC_NAMES.queueJobs,
     help: 'Jobs per queue and BullMQ state, read from Redis at scrape time.',
     labelNames: ['queue', 'state'],
     registers,
     collect: readQueues,
   });
-  const queueWorkers: PromGauge = new prom.Gauge({
+  const queueWorkers: prom.Gauge = new prom.Gauge({
     name: METRIC_NAMES.queueWorkers,
     help: 'Workers connected to each queue (BullMQ worker count), read at scrape time.',
     labelNames: ['queue'],

@@ -3,7 +3,7 @@ import { FAILURE_CODES } from '../errors';
 import { findJsonProblem } from './json-limits';
 import { httpUrl, modelInputSchema, resolvedModelInputSchema } from './model';
 
-/** Public job contract (DESIGN.md §3): request bodies, stored job data, results and the view clients get. */
+/** Public job contract: request bodies, stored job data, results and the view clients get. */
 
 export const METADATA_MAX_BYTES = 4096;
 export const METADATA_MAX_DEPTH = 32;

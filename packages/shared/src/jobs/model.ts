@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The hosted model Foley wraps, and the rules fal enforces on its input (DESIGN.md §1). */
+/** The hosted model Foley wraps, and the rules fal enforces on its input. */
 export const MODEL_ENDPOINT = 'fal-ai/kling-video/video-to-audio';
 
 export const MODEL_LIMITS = {

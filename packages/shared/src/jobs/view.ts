@@ -53,7 +53,7 @@ export interface JobSnapshot {
   cancelRequested?: boolean;
 }
 
-/** Pure mapping from queue state to the public status (DESIGN.md §3). */
+/** Pure mapping from queue state to the public status (README.md, The HTTP API). */
 export function publicStatus(s: Pick<JobSnapshot, 'state' | 'data'>): JobStatus {
   switch (s.state) {
     case 'completed':

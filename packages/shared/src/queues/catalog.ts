@@ -1,16 +1,23 @@
-import type { DubJobData, DubJobResult } from '../jobs/contract';
+import { dubJobDataSchema, dubJobResultSchema } from '../jobs/contract';
+import { webhookJobDataSchema } from '../webhooks/events';
 
-/** The job catalogue: every queue, its job names and payload types. API and worker import these. */
+/**
+ * The job catalogue: every queue, its job names, the schema of its data and result, its options and its
+ * backoff. API and worker import these; both workers parse job data with the schema named here.
+ */
 export const QUEUES = {
-  dubbing: { name: 'dubbing', jobs: { dub: 'dub' } },
-  webhooks: { name: 'webhooks', jobs: { deliver: 'deliver' } },
+  dubbing: {
+    name: 'dubbing',
+    jobs: { dub: 'dub' },
+    data: dubJobDataSchema,
+    result: dubJobResultSchema,
+  },
+  webhooks: {
+    name: 'webhooks',
+    jobs: { deliver: 'deliver' },
+    data: webhookJobDataSchema,
+  },
 } as const;
-
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];
-
-export interface QueuePayloads {
-  dubbing: { data: DubJobData; result: DubJobResult };
-}
 
 /** Retention of finished jobs in Redis; GET /v1/jobs/:id answers 404 after this. */
 export const JOB_RETENTION = {
@@ -44,4 +51,18 @@ const PRIORITY_LIMIT = 2 ** 21 - 1;
  */
 export function batchPriority(size: number): number {
   return Math.min(PRIORITY_LIMIT, 1 + Math.ceil(Math.log2(Math.max(1, size) + 1)));
+}
+
+/** BullMQ backoff type of `webhooks` jobs; the webhook worker's strategy reads the retry schedule. */
+export const WEBHOOK_BACKOFF = 'foley-webhook';
+
+/** Options of a `webhooks` job: first try plus one per schedule entry; kept like the jobs it reports. */
+export function webhookJobOptions(queueJobId: string, schedule: readonly number[]) {
+  return {
+    jobId: queueJobId,
+    attempts: schedule.length + 1,
+    backoff: { type: WEBHOOK_BACKOFF },
+    removeOnComplete: { age: JOB_RETENTION.completedSeconds },
+    removeOnFail: { age: JOB_RETENTION.failedSeconds },
+  };
 }

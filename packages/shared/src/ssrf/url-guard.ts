@@ -4,7 +4,7 @@ import { type AddressClass, classifyIp, type IpRange, inRange, parseIp } from '.
 export { type AddressClass, classifyAddress } from './ip-ranges';
 
 /**
- * SSRF rules for user-supplied URLs (DESIGN.md §2). Pure: the API applies `checkUrlAtSubmit` without
+ * SSRF rules for user-supplied URLs (README.md, How a job runs). Pure: the API applies `checkUrlAtSubmit` without
  * DNS, the worker's guarded fetch applies it to every hop and `checkResolvedAddress` to every address
  * it is about to connect to.
  */

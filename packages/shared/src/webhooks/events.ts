@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { JobStatus } from '../jobs/contract';
 
-/** Outbound webhook events (DESIGN.md §4): what customers receive and what the `webhooks` queue carries. */
+/** Outbound webhook events (README.md, Webhooks): what customers receive and what the `webhooks` queue carries. */
 
 export const WEBHOOK_EVENT_TYPES = [
   'job.completed',

@@ -6,10 +6,9 @@ import { isId } from '../ids';
 import { foleyKeys } from '../infra/keys';
 import { createRedis } from '../infra/redis';
 import type { JobView } from '../jobs/view';
-import { QUEUES } from '../queues/catalog';
+import { QUEUES, WEBHOOK_BACKOFF } from '../queues/catalog';
 import { eventIdFor, type WebhookJobData } from './events';
 import { createWebhookProducer } from './producer';
-import { WEBHOOK_BACKOFF } from './retry-schedule';
 import { createWebhookStore } from './store';
 
 const SCHEDULE = [100, 200, 300];

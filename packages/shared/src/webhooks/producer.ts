@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { JobFinishedContext, OnJobFinished } from '../jobs/finished';
-import { QUEUES } from '../queues/catalog';
+import { QUEUES, webhookJobOptions } from '../queues/catalog';
 import {
   eventIdFor,
   jobEventType,
@@ -9,7 +9,6 @@ import {
   type WebhookJobData,
   type WebhookResource,
 } from './events';
-import { webhookJobOptions } from './retry-schedule';
 import type { StoredWebhookEvent, WebhookStore } from './store';
 
 export interface EmitWebhook<D = unknown> {
@@ -28,6 +27,12 @@ export class WebhookEventNotFoundError extends Error {
   }
 }
 
+export interface WebhookProducer {
+  emit(event: EmitWebhook): Promise<{ event_id: string }>;
+  onJobFinished: OnJobFinished;
+  redeliver(eventId: string): Promise<{ event_id: string; delivery_id: string }>;
+}
+
 /**
  * Turns finished jobs and batches into `webhooks` queue jobs. The event is recorded first (with its body,
  * serialized once), then enqueued with the event id as the queue job id, so a repeated emit neither
@@ -39,7 +44,7 @@ export function createWebhookProducer(deps: {
   /** Retry delays in ms (WEBHOOK_RETRY_SCHEDULE). */
   schedule: readonly number[];
   now?: () => number;
-}) {
+}): WebhookProducer {
   const now = deps.now ?? Date.now;
 
   async function enqueue(event: StoredWebhookEvent | WebhookJobData, queueJobId: string): Promise<void> {
@@ -98,4 +103,3 @@ export function createWebhookProducer(deps: {
 
   return { emit, onJobFinished, redeliver };
 }
-export type WebhookProducer = ReturnType<typeof createWebhookProducer>;

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isId } from '../ids';
 import { loadConfig, webhookEnv } from '../infra/config';
+import { WEBHOOK_BACKOFF, webhookJobOptions } from '../queues/catalog';
 import { eventIdFor, jobEventType, serializeEventBody } from './events';
-import { WEBHOOK_BACKOFF, webhookJobOptions, webhookRetryDelay } from './retry-schedule';
+import { webhookRetryDelay } from './retry-schedule';
 
 describe('webhookRetryDelay', () => {
   const schedule = [5_000, 300_000, 1_800_000];

@@ -1,8 +1,3 @@
-import { JOB_RETENTION } from '../queues/catalog';
-
-/** BullMQ backoff type of `webhooks` jobs; the webhook worker's strategy reads the schedule. */
-export const WEBHOOK_BACKOFF = 'foley-webhook';
-
 /**
  * Delay before retry number `attemptsMade` (1 = after the first failure): the schedule's entry plus up to
  * 10 % jitter (capped at 1 min) so endpoints that come back are not hit by every queued event at once.
@@ -14,15 +9,4 @@ export function webhookRetryDelay(
 ): number {
   const base = schedule[Math.min(Math.max(attemptsMade, 1), schedule.length) - 1] ?? 0;
   return base + Math.floor(random() * Math.min(base * 0.1, 60_000));
-}
-
-/** Options of a `webhooks` job: first try plus one per schedule entry; kept like the jobs it reports. */
-export function webhookJobOptions(queueJobId: string, schedule: readonly number[]) {
-  return {
-    jobId: queueJobId,
-    attempts: schedule.length + 1,
-    backoff: { type: WEBHOOK_BACKOFF },
-    removeOnComplete: { age: JOB_RETENTION.completedSeconds },
-    removeOnFail: { age: JOB_RETENTION.failedSeconds },
-  };
 }

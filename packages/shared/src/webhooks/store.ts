@@ -51,12 +51,20 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1`;
 
+export interface WebhookStore {
+  createEvent(event: NewWebhookEvent): Promise<{ created: boolean }>;
+  recordAttempt(eventId: string, attempt: WebhookAttempt): Promise<void>;
+  startRedelivery(eventId: string): Promise<number>;
+  getEvent(eventId: string): Promise<StoredWebhookEvent | undefined>;
+  listForResource(kind: WebhookResource['kind'], id: string): Promise<StoredWebhookEvent[]>;
+}
+
 export function createWebhookStore(deps: {
   redis: Redis;
   keys: FoleyKeys;
   ttlSeconds?: number;
   now?: () => number;
-}) {
+}): WebhookStore {
   const { redis, keys } = deps;
   const ttl = deps.ttlSeconds ?? JOB_RETENTION.failedSeconds;
   const now = deps.now ?? Date.now;
@@ -134,7 +142,6 @@ export function createWebhookStore(deps: {
 
   return { createEvent, recordAttempt, startRedelivery, getEvent, listForResource };
 }
-export type WebhookStore = ReturnType<typeof createWebhookStore>;
 
 function parseEvent(hash: Record<string, string>, attempts: string[]): StoredWebhookEvent | undefined {
   const resource = webhookResourceSchema.safeParse(safeJson(hash.resource));

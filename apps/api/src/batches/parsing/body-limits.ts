@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '@foley/shared/errors';
 
 export const bodyTooLarge = (limit: number) =>
-  new ApiError(413, 'body_too_large', `the body exceeds the limit of ${limit} bytes`);
+  new ApiError('body_too_large', `the body exceeds the limit of ${limit} bytes`);
 
 export const notUtf8 = () =>
-  new ApiError(400, 'invalid_encoding', 'the body is not valid UTF-8 (send UTF-8, or declare the charset)');
+  new ApiError('invalid_encoding', 'the body is not valid UTF-8 (send UTF-8, or declare the charset)');
 
 export const tooManyItems = (max: number) =>
-  new ApiError(422, 'too_many_items', `a batch holds at most ${max} items`, [
+  new ApiError('too_many_items', `a batch holds at most ${max} items`, [
     { field: 'items', rule: 'max_items', message: `must hold at most ${max} items` },
   ]);
 

@@ -81,7 +81,7 @@ describe('parseCsv', () => {
   });
 
   it('stops when the sink throws, with that error', async () => {
-    const stop = new ApiError(422, 'too_many_items', 'stop');
+    const stop = new ApiError('too_many_items', 'stop');
     const rows = ['video_url\n', ...Array.from({ length: 50 }, (_, i) => `https://a/${i}.mp4\n`)];
     let count = 0;
     async function* chunks() {

@@ -66,7 +66,7 @@ export async function parseCsv(source: AsyncIterable<Buffer>, sink: ItemSink): P
     parser.destroy();
     throw error;
   }
-  if (!header) throw new ApiError(422, 'validation_error', 'the CSV body has no header row');
+  if (!header) throw new ApiError('validation_error', 'the CSV body has no header row');
 }
 
 function checkHeader(record: string[]): Column[] {
@@ -92,7 +92,7 @@ function checkHeader(record: string[]): Column[] {
   }
   if (issues.length) {
     const first = issues[0] as FieldIssue;
-    throw new ApiError(422, 'validation_error', `CSV header: ${first.message}`, issues as never);
+    throw new ApiError('validation_error', `CSV header: ${first.message}`, issues);
   }
   return names as Column[];
 }

@@ -20,7 +20,6 @@ export function batchFormat(contentType: string | undefined): BatchFormat {
   const format = FORMATS[mediaType];
   if (!format) {
     throw new ApiError(
-      415,
       'unsupported_media_type',
       `Content-Type must be application/json, application/x-ndjson or text/csv (got ${contentType ?? 'none'})`,
     );
@@ -35,16 +34,11 @@ export function batchFormat(contentType: string | undefined): BatchFormat {
 export function assertPlainUtf8(contentType: string | undefined, contentEncoding: string | undefined): void {
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && !['utf-8', 'utf8', 'us-ascii'].includes(charset)) {
-    throw new ApiError(
-      415,
-      'unsupported_encoding',
-      `JSONL and CSV bodies must be UTF-8 (got charset ${charset})`,
-    );
+    throw new ApiError('unsupported_encoding', `JSONL and CSV bodies must be UTF-8 (got charset ${charset})`);
   }
   const encoding = contentEncoding?.trim().toLowerCase();
   if (encoding && encoding !== 'identity') {
     throw new ApiError(
-      415,
       'unsupported_encoding',
       `JSONL and CSV bodies must not be compressed (got Content-Encoding ${encoding})`,
     );
@@ -78,7 +72,7 @@ export async function readStreamedBatch(
   if (format === 'jsonl') await parseJsonl(chunks, sink);
   else await parseCsv(chunks, sink);
   if (items.length === 0) {
-    throw new ApiError(422, 'validation_error', 'the batch holds no items', [
+    throw new ApiError('validation_error', 'the batch holds no items', [
       { field: 'items', rule: 'too_small', message: 'must hold at least one item' },
     ]);
   }

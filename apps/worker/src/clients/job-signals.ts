@@ -1,23 +1,28 @@
+import { type JobSignalType, parseJobSignal } from '@foley/shared/jobs/signals';
 import type { Redis } from 'ioredis';
 
 /**
  * Wakes a job that is waiting on fal when something happens to it elsewhere: the API asked to cancel it,
- * or fal's webhook reported it done. One subscriber connection per worker process; channels are
- * subscribed while at least one waiter needs them.
+ * or fal's callback reported it done (messages of the protocol in @foley/shared/jobs/signals). One
+ * subscriber connection per worker process; channels are subscribed while at least one waiter needs them.
  */
 export interface JobSignals {
-  /** Resolves with the signal's type, or undefined after `ms` or when `abort` fires. */
-  wait(jobId: string, ms: number, abort?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Resolves with the signal's type ('unknown' for a message the protocol does not define), or undefined
+   * after `ms` or when `abort` fires.
+   */
+  wait(jobId: string, ms: number, abort?: AbortSignal): Promise<JobSignalType | 'unknown' | undefined>;
   close(): Promise<void>;
 }
 
 export function createJobSignals(subscriber: Redis, channelOf: (jobId: string) => string): JobSignals {
-  const waiters = new Map<string, Set<(type: string | undefined) => void>>();
+  type Wake = (type: JobSignalType | 'unknown' | undefined) => void;
+  const waiters = new Map<string, Set<Wake>>();
 
   subscriber.on('message', (channel: string, message: string) => {
     const set = waiters.get(channel);
     if (!set) return;
-    const type = parseType(message);
+    const type = parseJobSignal(message)?.type ?? 'unknown';
     for (const wake of [...set]) wake(type);
   });
 
@@ -31,7 +36,7 @@ export function createJobSignals(subscriber: Redis, channelOf: (jobId: string) =
           waiters.set(channel, set);
           subscriber.subscribe(channel).catch(() => {});
         }
-        const done = (type: string | undefined) => {
+        const done: Wake = (type) => {
           clearTimeout(timer);
           abort?.removeEventListener('abort', onAbort);
           set.delete(done);
@@ -53,13 +58,4 @@ export function createJobSignals(subscriber: Redis, channelOf: (jobId: string) =
       await subscriber.quit().catch(() => {});
     },
   };
-}
-
-function parseType(message: string): string {
-  try {
-    const type = (JSON.parse(message) as { type?: unknown }).type;
-    return typeof type === 'string' ? type : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
