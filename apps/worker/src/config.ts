@@ -33,6 +33,8 @@ export const workerConfigSchema = z.object({
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   /** Port of the worker's /metrics, /healthz and /readyz. 0 picks a free port. */
   METRICS_PORT: port.default(9464),
+  /** Address the ops server listens on: loopback unless told otherwise (containers set 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
   /** On SIGTERM, how long jobs that are uploading may take to finish before the worker exits anyway. */
   SHUTDOWN_GRACE: duration.default(30_000),
   /** BullMQ job lock: a worker that dies (kill -9) loses its jobs to others after about this long. */

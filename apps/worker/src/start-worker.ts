@@ -132,6 +132,7 @@ export async function startWorker(
   metrics.collectQueues(watched);
   const ops = await startOpsServer({
     port: config.METRICS_PORT,
+    host: config.HOST,
     registry: metrics.registry,
     checks: readinessChecks(redis, store),
     logger,

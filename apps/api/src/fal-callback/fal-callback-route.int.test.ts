@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app';
 import { parseApiKeys } from '../http/auth';
 import { createJobReader } from '../jobs/job-reader';
-import { falCallbackRouter } from './fal-callback-route';
+import { FAL_CALLBACK_BODY_LIMIT, falCallbackRouter } from './fal-callback-route';
 import { createFalWebhookVerifier } from './fal-callback-verifier';
 
 const REQUEST_ID = 'fal-req-0001';
@@ -177,6 +177,18 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
     expect(await unknown.json()).toEqual({ received: true, ignored: 'unknown_job' });
     await settle();
     expect(messages).toEqual([]);
+  });
+
+  it('refuses a body far larger than any fal callback with 413, before verifying anything', async () => {
+    const before = jwksHits.count;
+    const response = await fetch(`${apiUrl}/v1/fal/webhook?job_id=${jobId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(FAL_CALLBACK_BODY_LIMIT) }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    expect(jwksHits.count).toBe(before);
   });
 
   it('leaves the rest of /v1 behind the API key', async () => {
