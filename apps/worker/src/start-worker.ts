@@ -78,6 +78,11 @@ export async function startWorker(
         falKey: config.FAL_KEY,
         baseUrl: config.FAL_BASE_URL,
         callTimeoutMs: config.FAL_CALL_TIMEOUT,
+        submitPolicy: {
+          storeIo: config.FAL_STORE_IO,
+          outputTtlMs: config.FAL_OUTPUT_TTL,
+          startTimeoutMs: config.FAL_START_TIMEOUT,
+        },
       }),
       seam,
     ),

@@ -48,7 +48,7 @@ export type CreateJobBody = { video_url: string; sound_effect_prompt?: string | 
 /** Body of `POST /v1/uploads`. */
 export type CreateUploadBody = { file_name: string; content_type: 'video/mp4' | 'video/quicktime'; size: number; };
 
-export type FailureCode = 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error';
+export type FailureCode = 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'fal_account_locked' | 'fal_start_timeout' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error';
 
 export interface FieldIssue {
   field: string;
@@ -56,7 +56,7 @@ export interface FieldIssue {
   message: string;
 }
 
-export type JobError = { code: 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error'; message: string; };
+export type JobError = { code: 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'fal_account_locked' | 'fal_start_timeout' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error'; message: string; };
 
 /** A page of `GET /v1/jobs`. */
 export type JobPage = { object: 'list'; } & { data: Array<JobView>; next_cursor: string | null; };
@@ -83,7 +83,7 @@ export interface JobView {
   created_at: string;
   started_at?: string;
   finished_at?: string;
-  error?: { code: 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error'; message: string; };
+  error?: { code: 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'fal_account_locked' | 'fal_start_timeout' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error'; message: string; };
   output?: { video: OutputFile; audio: OutputFile; };
 }
 

@@ -62,6 +62,8 @@ export const FAILURE_CODES = [
   'model_error',
   'fal_unavailable',
   'fal_auth_error',
+  'fal_account_locked',
+  'fal_start_timeout',
   'submit_outcome_unknown',
   'storage_error',
   'timeout',

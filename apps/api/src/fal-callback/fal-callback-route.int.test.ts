@@ -99,6 +99,8 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
     requestId?: string;
     ageSeconds?: number;
     body?: string;
+    /** The bytes the signature covers, when they differ from what is sent. */
+    signedBody?: string;
   }) {
     const requestId = opts.requestId ?? REQUEST_ID;
     const body =
@@ -117,7 +119,12 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
         'x-fal-webhook-request-id': requestId,
         'x-fal-webhook-user-id': 'emulator-user',
         'x-fal-webhook-timestamp': ts,
-        'x-fal-webhook-signature': (opts.signer ?? fal).sign(requestId, 'emulator-user', ts, body),
+        'x-fal-webhook-signature': (opts.signer ?? fal).sign(
+          requestId,
+          'emulator-user',
+          ts,
+          opts.signedBody ?? body,
+        ),
       },
       body,
     });
@@ -136,6 +143,23 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
       type: 'fal-completed',
       request_id: REQUEST_ID,
     });
+  });
+
+  it('verifies the raw bytes of a fal-serialized body (sorted keys, Python separators, a seed above 2^53)', async () => {
+    // As fal's Python side writes it: json.dumps(sort_keys=True), "error": null, a 64-bit seed, \u escapes.
+    const body = `{"error": null, "gateway_request_id": "${REQUEST_ID}", "payload": {"seed": 18446744073709551557, "video": {"file_name": "caf\\u00e9.mp4", "url": "https://v3.fal.media/files/x.mp4"}}, "request_id": "${REQUEST_ID}", "status": "OK"}`;
+    const reserialized = JSON.stringify(JSON.parse(body));
+    expect(reserialized).not.toBe(body);
+    expect(reserialized).not.toContain('18446744073709551557'); // the integer does not survive a parse
+    const res = await falPost({ body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true });
+    await settle();
+    expect(messages).toHaveLength(1);
+
+    // What a receiver that re-serialized before verifying would check: those bytes were not signed.
+    const rejected = await falPost({ body: reserialized, signedBody: body });
+    expect(rejected.status).toBe(401);
   });
 
   it('is idempotent: a repeated delivery answers 200 again and only wakes the job again', async () => {

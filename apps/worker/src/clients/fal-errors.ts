@@ -59,8 +59,21 @@ function fromValidation(error: ValidationError): PipelineError {
 function fromApiError(error: ApiError<unknown>, op: FalOperation): PipelineError {
   const detail = detailOf(error.body) ?? error.message;
   const message = `fal ${op} answered HTTP ${error.status}: ${detail}`;
+  if (error.status === 403 && LOCKED.test(detail)) {
+    // Exhausted balance or an admin lock: the key is fine and works again once the account is topped up.
+    return new PipelineError('fal_account_locked', message, { retryable: true, cause: error });
+  }
   if (error.status === 401 || error.status === 403) {
     return new PipelineError('fal_auth_error', `${message} (check FAL_KEY)`, { cause: error });
+  }
+  if (error.isUserTimeout) {
+    // FAL_START_TIMEOUT ran out before fal started the request: it never ran, and fal's client does
+    // not retry it; submitting again would only queue behind the same backlog.
+    return new PipelineError(
+      'fal_start_timeout',
+      `fal did not start the request within FAL_START_TIMEOUT (${message})`,
+      { cause: error },
+    );
   }
   if (op === 'result' && errorTypeOf(error.body) === 'client_cancelled') {
     return new PipelineError('canceled', 'the fal request was canceled', { cause: error });
@@ -70,6 +83,9 @@ function fromApiError(error: ApiError<unknown>, op: FalOperation): PipelineError
   }
   return new PipelineError(op === 'result' ? 'model_error' : 'fal_unavailable', message, { cause: error });
 }
+
+/** fal's 403 body for a locked account: "User is locked. Reason: …". */
+const LOCKED = /\buser is locked\b/i;
 
 const TYPE_CODES: Array<[RegExp, FailureCode]> = [
   [/duration_too_long|too_long_video|video_too_long/, 'video_too_long'],
