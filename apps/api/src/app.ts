@@ -1,5 +1,5 @@
 import type { Logger } from '@foley/shared/infra/logger';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import { type ApiKey, requireApiKey } from './http/auth';
 import { errorHandler, notFoundRoute, requireRedis } from './http/errors';
@@ -17,6 +17,8 @@ export function createApp(deps: {
   publicRouters: Router[];
   /** Routes under /v1 that need an API key. */
   apiRouters: Router[];
+  /** Runs after the API key is known, before any /v1 route (the per-key rate limit). */
+  apiLimits?: RequestHandler[];
 }) {
   const app = express();
   app.disable('x-powered-by');
@@ -24,7 +26,7 @@ export function createApp(deps: {
   app.set('query parser', 'simple');
   app.use(...requestContext(deps.logger));
   for (const router of deps.publicRouters) app.use(router);
-  app.use('/v1', requireApiKey(deps.apiKeys), requireRedis(deps.redis));
+  app.use('/v1', requireApiKey(deps.apiKeys), requireRedis(deps.redis), ...(deps.apiLimits ?? []));
   for (const router of deps.apiRouters) app.use(router);
   app.use(notFoundRoute);
   app.use(errorHandler({ redis: deps.redis }));

@@ -1,3 +1,4 @@
+import { dispatchEnv } from '@foley/shared/dispatch/tenant-values';
 import {
   bool,
   csv,
@@ -11,36 +12,94 @@ import {
 } from '@foley/shared/infra/config';
 import { z } from 'zod';
 
-export const workerConfigSchema = z.object({
-  ...redisEnv,
-  ...s3Env,
-  ...falEnv,
-  /** Dubbing jobs one worker process runs at once (most of the time they wait on fal). */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
-  /** fal requests in flight across ALL workers (a fal account's concurrency limit). */
-  FAL_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
-  /** From submit to COMPLETED; past it the fal request is canceled and the job fails with `timeout`. */
-  FAL_DEADLINE: duration.default(15 * 60_000),
-  /** Longest a single fal HTTP call may take (a hung submit counts as an unknown outcome, never resent). */
-  FAL_CALL_TIMEOUT: duration.default(30_000),
-  FAL_POLL_FIRST: duration.default(1_000),
-  FAL_POLL_MAX: duration.default(10_000),
-  /** A URL where fal can reach the API; when set fal's webhook wakes jobs and polling slows to a safety net. */
-  FAL_WEBHOOK_BASE_URL: z.string().url().optional(),
-  URL_ALLOWLIST: csv.default([]),
-  ...webhookEnv,
-  /** Webhook deliveries one worker process runs at once, on their own queue (slow customers never slow dubbing). */
-  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
-  /** Port of the worker's /metrics, /healthz and /readyz. 0 picks a free port. */
-  METRICS_PORT: port.default(9464),
-  /** On SIGTERM, how long jobs that are uploading may take to finish before the worker exits anyway. */
-  SHUTDOWN_GRACE: duration.default(30_000),
-  /** BullMQ job lock: a worker that dies (kill -9) loses its jobs to others after about this long. */
-  JOB_LOCK_DURATION: duration.default(30_000),
-  /** How often workers look for stalled jobs (locks that expired) and put them back. */
-  STALLED_INTERVAL: duration.default(30_000),
-  LOG_LEVEL: logLevel,
-  LOG_PRETTY: bool.default(false),
-});
+const accountName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
+
+/** `[{"name":"main","key":"…","concurrency":10}]` (JSON: fal keys contain colons). */
+const falAccounts = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON: [{"name":"main","key":"…","concurrency":10}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.strictObject({
+          name: accountName,
+          key: z.string().min(1),
+          concurrency: z.number().int().min(1).max(10_000),
+        }),
+      )
+      .min(1, 'must list at least one account')
+      .refine((a) => new Set(a.map((x) => x.name)).size === a.length, 'account names must be unique'),
+  );
+
+export const workerConfigSchema = z
+  .object({
+    ...redisEnv,
+    ...s3Env,
+    ...falEnv,
+    /** Without FAL_ACCOUNTS: the one account `default`. */
+    FAL_KEY: falEnv.FAL_KEY.optional(),
+    /** Several fal accounts, each with its key and concurrency; replaces FAL_KEY / FAL_CONCURRENCY. */
+    FAL_ACCOUNTS: falAccounts.optional(),
+    ...dispatchEnv,
+    /** How often each worker runs a dispatch pass by itself (besides the API's nudges and freed slots). */
+    DISPATCH_TICK: duration.default(1_000),
+    /** Dubbing jobs one worker process runs at once (most of the time they wait on fal). */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
+    /** fal requests in flight across ALL workers (a fal account's concurrency limit). */
+    FAL_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** From submit to COMPLETED; past it the fal request is canceled and the job fails with `timeout`. */
+    FAL_DEADLINE: duration.default(15 * 60_000),
+    /** Longest a single fal HTTP call may take (a hung submit counts as an unknown outcome, never resent). */
+    FAL_CALL_TIMEOUT: duration.default(30_000),
+    FAL_POLL_FIRST: duration.default(1_000),
+    FAL_POLL_MAX: duration.default(10_000),
+    /** A URL where fal can reach the API; when set fal's webhook wakes jobs and polling slows to a safety net. */
+    FAL_WEBHOOK_BASE_URL: z.string().url().optional(),
+    URL_ALLOWLIST: csv.default([]),
+    ...webhookEnv,
+    /** Webhook deliveries one worker process runs at once, on their own queue (slow customers never slow dubbing). */
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Port of the worker's /metrics, /healthz and /readyz. 0 picks a free port. */
+    METRICS_PORT: port.default(9464),
+    /** On SIGTERM, how long jobs that are uploading may take to finish before the worker exits anyway. */
+    SHUTDOWN_GRACE: duration.default(30_000),
+    /** BullMQ job lock: a worker that dies (kill -9) loses its jobs to others after about this long. */
+    JOB_LOCK_DURATION: duration.default(30_000),
+    /** How often workers look for stalled jobs (locks that expired) and put them back. */
+    STALLED_INTERVAL: duration.default(30_000),
+    LOG_LEVEL: logLevel,
+    LOG_PRETTY: bool.default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.FAL_ACCOUNTS && !c.FAL_KEY)
+      ctx.addIssue({ code: 'custom', path: ['FAL_KEY'], message: 'is required (or set FAL_ACCOUNTS)' });
+    const names = new Set((c.FAL_ACCOUNTS ?? [{ name: 'default' }]).map((a) => a.name));
+    for (const [tenant, account] of Object.entries(c.TENANT_FAL_ACCOUNTS.byTenant)) {
+      if (!names.has(account))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TENANT_FAL_ACCOUNTS'],
+          message: `tenant "${tenant}" maps to account "${account}", which FAL_ACCOUNTS does not list`,
+        });
+    }
+  });
+
+export interface FalAccountConfig {
+  name: string;
+  key: string;
+  concurrency: number;
+}
+
+/** The configured fal accounts, in order (the first serves unmapped tenants). */
+export function falAccountsOf(c: WorkerConfig): FalAccountConfig[] {
+  return c.FAL_ACCOUNTS ?? [{ name: 'default', key: c.FAL_KEY as string, concurrency: c.FAL_CONCURRENCY }];
+}
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

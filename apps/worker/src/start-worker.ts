@@ -11,12 +11,13 @@ import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import { Queue } from 'bullmq';
+import { startDispatchRunner } from './clients/dispatch-runner';
 import { createDownloader } from './clients/download';
 import { createFalGateway } from './clients/fal';
-import { createFalSlots } from './clients/fal-slots';
+import { createFalAccounts } from './clients/fal-accounts';
 import { createGuardedFetch } from './clients/http-fetch';
 import { createJobSignals } from './clients/job-signals';
-import type { WorkerConfig } from './config';
+import { falAccountsOf, type WorkerConfig } from './config';
 import type { DubDeps } from './dubbing/dub-deps';
 import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
 import { createDubbingWorker } from './dubbing/dubbing-worker';
@@ -72,19 +73,42 @@ export async function startWorker(
   const webhookBase = config.FAL_WEBHOOK_BASE_URL?.replace(/\/+$/, '');
 
   const seam = dubMetrics(metrics);
+  const dubbingQueue = new Queue(QUEUES.dubbing.name, { connection: redis, prefix: config.QUEUE_PREFIX });
+  dubbingQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
+  // One gateway and one dispatcher per fal account; tenants are routed to theirs (TENANT_FAL_ACCOUNTS).
+  const accounts = await createFalAccounts({
+    accounts: falAccountsOf(config),
+    config,
+    redis,
+    keys,
+    queue: dubbingQueue,
+    gateway: (account) =>
+      instrumentFal(
+        createFalGateway({
+          falKey: account.key,
+          baseUrl: config.FAL_BASE_URL,
+          callTimeoutMs: config.FAL_CALL_TIMEOUT,
+        }),
+        seam,
+      ),
+    logger,
+  });
+  metrics.collectAccounts(accounts.readStates);
+  const dispatchRunner = startDispatchRunner({
+    subscriber: createRedis(config.REDIS_URL, 'worker'),
+    nudgeChannel: keys.dispatchNudge(),
+    accounts: accounts.dispatchers,
+    tickMs: config.DISPATCH_TICK,
+    logger,
+  });
+  const first = accounts.route('');
   const deps: DubDeps = {
-    fal: instrumentFal(
-      createFalGateway({
-        falKey: config.FAL_KEY,
-        baseUrl: config.FAL_BASE_URL,
-        callTimeoutMs: config.FAL_CALL_TIMEOUT,
-      }),
-      seam,
-    ),
+    fal: first.fal,
     store,
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
-    slots: createFalSlots({ redis, key: keys.falSlots(), limit: config.FAL_CONCURRENCY }),
+    slots: first.slots,
+    route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
     releaseSubmit: signalStore.releaseSubmit,
     signals: createJobSignals(subscriber, signalStore.channel),
@@ -149,7 +173,9 @@ export async function startWorker(
         logger.warn('grace period over; jobs still running will be recovered as stalled by another worker');
         await worker.close(true);
       }
+      await dispatchRunner.close();
       await deps.signals.close();
+      await dubbingQueue.close().catch(() => {});
       await ops.close();
       await Promise.all(watched.map((q) => q.close().catch(() => {})));
       await webhooks.close();

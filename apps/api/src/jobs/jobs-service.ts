@@ -1,3 +1,4 @@
+import type { QuotaRefusal, ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { ApiError, notFound } from '@foley/shared/errors';
 import { newId } from '@foley/shared/ids';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
@@ -21,6 +22,10 @@ export interface JobsServiceDeps {
   idempotency: Idempotency;
   urls: UrlPolicy;
   onJobFinished: OnJobFinished;
+  /** Where parked jobs are listed for the fal dispatcher; also counts a tenant's open jobs. */
+  ready: ReadyList;
+  /** TENANT_MAX_QUEUED of a tenant. */
+  maxQueued: (tenant: string) => number | undefined;
   attempts: number;
   now?: () => number;
 }
@@ -45,6 +50,15 @@ export interface JobsService {
   cancel(tenant: string, id: string): Promise<JobView>;
 }
 
+/** TENANT_MAX_QUEUED refused `adding` more jobs; nothing was enqueued. */
+export function quotaExceeded(refusal: QuotaRefusal, adding: number): ApiError {
+  return new ApiError(
+    'quota_exceeded',
+    `at most ${refusal.limit} unfinished jobs per tenant (TENANT_MAX_QUEUED); ${refusal.current} are queued or processing, ${adding} more would pass it`,
+    { limit: refusal.limit, current: refusal.current, requested: adding },
+  );
+}
+
 export function createJobsService(deps: JobsServiceDeps): JobsService {
   const now = deps.now ?? Date.now;
   const signals = createJobSignalStore({ redis: deps.redis, keys: deps.keys });
@@ -58,6 +72,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       input: withModelDefaults(body),
       ...(body.webhook_url ? { webhook_url: body.webhook_url } : {}),
       ...(body.metadata ? { metadata: body.metadata } : {}),
+      ...(body.priority !== undefined ? { priority: body.priority } : {}),
       created_at: new Date(now()).toISOString(),
       ...extra,
     };
@@ -79,13 +94,20 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         if (!taken) throw requestInProgress();
       }
     }
+    let refusal: QuotaRefusal | undefined;
     try {
-      await deps.redis.zadd(deps.keys.tenantJobs(tenant), 0, data.id);
+      // Parked first, listed second: a listed job always exists (a crash between leaves it parked).
       await deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts));
+      refusal = await deps.ready.add(tenant, [data], { reserve: 1, limit: deps.maxQueued(tenant) });
+      if (refusal) await deps.queue.remove(data.id);
     } catch (error) {
       if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
       throw error;
+    }
+    if (refusal) {
+      if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+      throw quotaExceeded(refusal, 1);
     }
     const job = await deps.reader.view(data.id);
     if (!job) throw new Error(`job ${data.id} vanished right after it was added`);
@@ -149,6 +171,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         () => false, // taken by a worker meanwhile: cancel it as running
       );
       if (removed) {
+        await deps.ready.remove(job.data);
         const record: CanceledJobRecord = {
           data: {
             ...job.data,

@@ -41,6 +41,7 @@ function fromSubmitAttempt(error: SubmitAttemptError): PipelineError {
   return new PipelineError('fal_unavailable', error.message, {
     retryable: true,
     cause: error,
+    ...(f.kind === 'rejected' ? { status: f.status } : {}),
     ...(f.kind === 'rejected' && f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
   });
 }
@@ -59,17 +60,31 @@ function fromValidation(error: ValidationError): PipelineError {
 function fromApiError(error: ApiError<unknown>, op: FalOperation): PipelineError {
   const detail = detailOf(error.body) ?? error.message;
   const message = `fal ${op} answered HTTP ${error.status}: ${detail}`;
+  if (error.status === 403 && LOCKED.test(detail)) {
+    // Exhausted balance or an admin lock: the key is fine and works again once the account is topped up.
+    return new PipelineError('fal_account_locked', message, { retryable: true, status: 403, cause: error });
+  }
   if (error.status === 401 || error.status === 403) {
-    return new PipelineError('fal_auth_error', `${message} (check FAL_KEY)`, { cause: error });
+    return new PipelineError('fal_auth_error', `${message} (check FAL_KEY)`, {
+      status: error.status,
+      cause: error,
+    });
   }
   if (op === 'result' && errorTypeOf(error.body) === 'client_cancelled') {
     return new PipelineError('canceled', 'the fal request was canceled', { cause: error });
   }
   if (error.status === 429 || error.status === 408 || error.status >= 500) {
-    return new PipelineError('fal_unavailable', message, { retryable: true, cause: error });
+    return new PipelineError('fal_unavailable', message, {
+      retryable: true,
+      status: error.status,
+      cause: error,
+    });
   }
   return new PipelineError(op === 'result' ? 'model_error' : 'fal_unavailable', message, { cause: error });
 }
+
+/** fal's 403 body for a locked account: "User is locked. Reason: …". */
+const LOCKED = /\buser is locked\b/i;
 
 const TYPE_CODES: Array<[RegExp, FailureCode]> = [
   [/duration_too_long|too_long_video|video_too_long/, 'video_too_long'],
