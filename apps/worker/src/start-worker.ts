@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batches/tracker';
+import { PARK_MS } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
@@ -127,7 +128,7 @@ export async function startWorker(
       ...(webhookBase
         ? { falWebhookUrl: (jobId: string) => `${webhookBase}/v1/fal/webhook?job_id=${jobId}` }
         : {}),
-      slotRetryMs: 2_000,
+      slotRetryMs: PARK_MS,
       maxStatusErrors: 5,
     },
   };

@@ -159,9 +159,9 @@ describe('fal dispatch (real Redis)', () => {
     await t.dispatch.tick();
     expect(t.promoted).toHaveLength(3);
     // The first submit is refused: account locked. The job goes back to its place.
-    expect(await t.dispatch.refused(ids[0] as string, { tenant: 'acme' }, { reason: 'fal_account_locked' })).toBe(
-      true,
-    );
+    expect(
+      await t.dispatch.refused(ids[0] as string, { tenant: 'acme' }, { reason: 'fal_account_locked' }),
+    ).toBe(true);
     const state = await readAccountState(redis, t.keys, 'main');
     expect(state).toMatchObject({ account: 'main', state: 'paused', reason: 'fal_account_locked' });
     await t.dispatch.release(ids[1] as string);
@@ -190,10 +190,14 @@ describe('fal dispatch (real Redis)', () => {
     const t = setup();
     const [a] = await t.list('acme', 1);
     await t.dispatch.tick();
-    expect(await t.dispatch.refused(a as string, { tenant: 'acme' }, { reason: 'fal_unauthorized' })).toBe(false);
+    expect(await t.dispatch.refused(a as string, { tenant: 'acme' }, { reason: 'fal_unauthorized' })).toBe(
+      false,
+    );
     expect((await readAccountState(redis, t.keys, 'main')).state).toBe('active');
     await t.dispatch.accepted();
-    expect(await t.dispatch.refused(a as string, { tenant: 'acme' }, { reason: 'fal_unauthorized' })).toBe(true);
+    expect(await t.dispatch.refused(a as string, { tenant: 'acme' }, { reason: 'fal_unauthorized' })).toBe(
+      true,
+    );
     expect((await readAccountState(redis, t.keys, 'main')).state).toBe('paused');
   });
 
@@ -202,8 +206,15 @@ describe('fal dispatch (real Redis)', () => {
     const ids = await t.list('acme', 20);
     await t.dispatch.tick();
     expect(t.promoted).toHaveLength(5);
-    await t.dispatch.refused(ids[0] as string, { tenant: 'acme' }, { reason: 'fal_rate_limited', retryAfterMs: 3_000 });
-    expect(await readAccountState(redis, t.keys, 'main')).toMatchObject({ state: 'slowed', reason: 'fal_rate_limited' });
+    await t.dispatch.refused(
+      ids[0] as string,
+      { tenant: 'acme' },
+      { reason: 'fal_rate_limited', retryAfterMs: 3_000 },
+    );
+    expect(await readAccountState(redis, t.keys, 'main')).toMatchObject({
+      state: 'slowed',
+      reason: 'fal_rate_limited',
+    });
     await t.dispatch.tick();
     expect(t.promoted).toHaveLength(5); // Retry-After honoured
     t.advance(3_000);
@@ -250,8 +261,14 @@ describe('fal dispatch (real Redis)', () => {
     const main = make('main', { mode: 'out', list: ['acme'] });
     const own = make('own', { mode: 'in', list: ['acme'] });
     const ready = createReadyList({ redis, keys });
-    await ready.add('acme', [1, 2, 3].map((i) => ({ id: `job_acme${i}`, tenant: 'acme' })));
-    await ready.add('beta', [1, 2, 3].map((i) => ({ id: `job_beta${i}`, tenant: 'beta' })));
+    await ready.add(
+      'acme',
+      [1, 2, 3].map((i) => ({ id: `job_acme${i}`, tenant: 'acme' })),
+    );
+    await ready.add(
+      'beta',
+      [1, 2, 3].map((i) => ({ id: `job_beta${i}`, tenant: 'beta' })),
+    );
     await own.refused('job_acme0', { tenant: 'acme' }, { reason: 'fal_account_locked' });
     await main.tick();
     await own.tick();
