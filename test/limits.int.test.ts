@@ -99,7 +99,7 @@ describe('API_RATE_LIMIT across two API processes', () => {
     expect(refusal.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(refusal.headers.get('ratelimit-policy')).toBe('"burst";q=6;w=3');
     expect(refusal.headers.get('ratelimit')).toMatch(/^"burst";r=0;t=\d+$/);
-    const body = await refusal.json();
+    const body = (await refusal.json()) as { error: unknown };
     expect(body.error).toMatchObject({ code: 'rate_limited', details: { limit_per_second: 2, burst: 6 } });
     expect(ok[0]?.headers.get('ratelimit')).toMatch(/^"burst";r=\d+;t=\d+$/);
     // Another key has its own bucket.

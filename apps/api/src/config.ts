@@ -9,7 +9,11 @@ export const apiConfigSchema = z.object({
   ...redisEnv,
   ...s3Env,
   PORT: port.default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Address the API listens on: loopback unless told otherwise (containers set 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** A request's headers must arrive within this long, its whole body within the next (slow clients hold sockets). */
+  HTTP_HEADERS_TIMEOUT: duration.default(15_000),
+  HTTP_REQUEST_TIMEOUT: duration.default(120_000),
   /** `name:key` pairs (comma-separated); the name is the tenant that owns the key's jobs. */
   API_KEYS: csv.pipe(z.array(z.string()).min(1, 'must list at least one key (name:key)')),
   /** Hosts, IPs or CIDRs user URLs may reach although loopback/private. Empty: nothing extra. */

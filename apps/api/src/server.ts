@@ -153,6 +153,8 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  server.headersTimeout = config.HTTP_HEADERS_TIMEOUT;
+  server.requestTimeout = config.HTTP_REQUEST_TIMEOUT;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ModelInput } from '@foley/shared/jobs/model';
+import type { KlingInput } from './fal-contract';
 
 export type NoiseColor = 'white' | 'pink' | 'brown' | 'blue' | 'violet' | 'velvet';
 
@@ -14,7 +14,7 @@ const BRIGHT: NoiseColor[] = ['blue', 'violet'];
 
 /** Deterministic: the same prompts give the same sound, different prompts a different one. */
 export function audioRecipe(
-  input: Pick<ModelInput, 'sound_effect_prompt' | 'background_music_prompt' | 'asmr_mode'>,
+  input: Pick<KlingInput, 'sound_effect_prompt' | 'background_music_prompt' | 'asmr_mode'>,
 ): AudioRecipe {
   const digest = createHash('sha256')
     .update(`${input.sound_effect_prompt}\n${input.background_music_prompt}\n${input.asmr_mode}`)

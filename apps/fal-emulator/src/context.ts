@@ -1,8 +1,11 @@
 import type { Logger } from '@foley/shared/infra/logger';
+import type { Account } from './account';
+import { ENDPOINT_ID } from './fal-contract';
 import type { FaultStore } from './faults';
 import type { FileStore } from './file-store';
 import type { SubmitLog } from './request-log';
 import type { RequestQueue } from './request-queue';
+import type { MediaMode } from './runner';
 import type { Samples } from './samples';
 import type { WebhookSigner } from './signing';
 
@@ -17,7 +20,12 @@ export interface EmulatorContext {
   faults: FaultStore;
   samples: Samples;
   signer: WebhookSigner;
+  account: Account;
+  media: MediaMode;
+  /** Distinct renders made in `reuse` mode (0 in `render` mode). */
+  renders: () => number;
+  sseKeepaliveMs: number;
 }
 
 /** The endpoints this emulator serves (fal answers 404 for an unknown one). */
-export const KNOWN_ENDPOINTS = new Set(['fal-ai/kling-video/video-to-audio']);
+export const KNOWN_ENDPOINTS = new Set([ENDPOINT_ID]);

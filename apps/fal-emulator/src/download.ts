@@ -3,7 +3,7 @@ import { copyFile, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { fieldError, RunFailure, validationFailure } from './errors';
+import { fieldError, RunFailureError, validationFailure } from './errors';
 
 const LOC = ['body', 'video_url'];
 
@@ -87,7 +87,7 @@ export async function downloadVideo(opts: {
       },
     );
   } catch (error) {
-    if (opts.signal.aborted || error instanceof RunFailure) throw error;
+    if (opts.signal.aborted || error instanceof RunFailureError) throw error;
     throw downloadFailed(error instanceof Error ? error.message : String(error));
   }
   return { size };

@@ -1,4 +1,4 @@
-/** What a `queue.fal.run` path asks for (FAL_PROTOCOL.md §1, §12). */
+/** What a `queue.fal.run` path asks for (docs/fal-protocol.md §1, §12). */
 export type QueuePath =
   | { op: 'submit'; appId: string; endpointId: string }
   | { op: 'status' | 'stream' | 'result' | 'cancel'; appId: string; requestId: string }

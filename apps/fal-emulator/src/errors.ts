@@ -1,4 +1,4 @@
-/** fal's error bodies (FAL_PROTOCOL.md §4): what `result` answers with when a request did not produce output. */
+/** fal's error bodies (docs/fal-protocol.md §4): what `result` answers with when a request did not produce output. */
 
 export interface FalErrorDetail {
   loc: Array<string | number>;
@@ -10,15 +10,17 @@ export interface FalErrorDetail {
 }
 
 /** A request ended without output: `result` answers `status` with `body`; webhooks report the same. */
-export class RunFailure extends Error {
+export class RunFailureError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
     readonly errorType: string,
     message: string,
+    /** Extra response headers of the result (e.g. the start timeout's type). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
-    this.name = 'RunFailure';
+    this.name = 'RunFailureError';
   }
 }
 
@@ -32,9 +34,9 @@ export function fieldError(
 }
 
 /** 422 `{detail:[…]}`: the model refused the input. */
-export function validationFailure(details: FalErrorDetail[]): RunFailure {
+export function validationFailure(details: FalErrorDetail[]): RunFailureError {
   const first = details[0];
-  return new RunFailure(
+  return new RunFailureError(
     422,
     { detail: details },
     first?.type ?? 'validation_error',
@@ -43,21 +45,22 @@ export function validationFailure(details: FalErrorDetail[]): RunFailure {
 }
 
 /** `{detail, error_type}` with a status from fal's infrastructure error table. */
-export function infraFailure(status: number, errorType: string, detail: string): RunFailure {
-  return new RunFailure(status, { detail, error_type: errorType }, errorType, detail);
+export function infraFailure(status: number, errorType: string, detail: string): RunFailureError {
+  return new RunFailureError(status, { detail, error_type: errorType }, errorType, detail);
 }
 
-export const cancelledFailure = (): RunFailure =>
-  infraFailure(499, 'client_cancelled', 'Request was cancelled by the client');
+/** `X-Fal-Request-Timeout` ran out before the request started: 504, timeout type `user` (never retried). */
+export const startTimeoutFailure = (): RunFailureError =>
+  new RunFailureError(
+    504,
+    { detail: 'Request timed out before it could start', error_type: 'request_timeout' },
+    'request_timeout',
+    'Request timed out before it could start',
+    { 'x-fal-request-timeout-type': 'user' },
+  );
 
-/** fal's error_type for a gateway status, used by injected faults. */
-export const ERROR_TYPE_BY_STATUS: Record<number, string> = {
-  429: 'rate_limited',
-  500: 'internal_error',
-  502: 'runner_incomplete_response',
-  503: 'runner_scheduling_failure',
-  504: 'request_timeout',
-};
+export const cancelledFailure = (): RunFailureError =>
+  infraFailure(499, 'client_cancelled', 'Request was cancelled by the client');
 
 /** Reason phrases Node does not know. */
 export const EXTRA_REASON_PHRASES: Record<number, string> = { 499: 'Client Closed Request' };

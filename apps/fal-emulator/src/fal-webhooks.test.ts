@@ -9,6 +9,9 @@ const base = {
   appId: 'a/b',
   input: {},
   webhookUrl: 'http://127.0.0.1/hook',
+  submitHeaders: {},
+  submitQuery: {},
+  startBy: undefined,
   createdAt: new Date(0),
   state: 'COMPLETED',
   canceled: false,
@@ -22,6 +25,7 @@ describe('webhookBody', () => {
       request_id: 'r1',
       gateway_request_id: 'r1',
       status: 'OK',
+      error: null,
       payload: output,
     });
   });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@foley/shared/infra/logger';
+import { pythonJson } from './python-json';
 import type { FalRequest } from './request-queue';
 import type { WebhookSigner } from './signing';
 
@@ -9,10 +10,12 @@ export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [
 ];
 export const WEBHOOK_USER_ID = 'emulator-user';
 
-/** The body fal POSTs to `fal_webhook` when a request completes (FAL_PROTOCOL.md §10). */
+/** The body fal POSTs to `fal_webhook` when a request completes (docs/fal-protocol.md §10, §13). */
 export function webhookBody(req: FalRequest): Record<string, unknown> {
   const base = { request_id: req.id, gateway_request_id: req.id };
-  if (!req.outcome || req.outcome.ok) return { ...base, status: 'OK', payload: req.outcome?.output ?? null };
+  if (!req.outcome || req.outcome.ok) {
+    return { ...base, status: 'OK', error: null, payload: req.outcome?.output ?? null };
+  }
   const { failure } = req.outcome;
   return { ...base, status: 'ERROR', error: `Invalid status code: ${failure.status}`, payload: failure.body };
 }
@@ -58,7 +61,7 @@ export function createFalWebhooks(opts: {
   }
 
   async function run(url: string, req: FalRequest) {
-    const body = JSON.stringify(webhookBody(req));
+    const body = pythonJson(webhookBody(req));
     for (let i = 0; i <= delays.length && !stop.signal.aborted; i++) {
       if (i > 0) await sleep(delays[i - 1] ?? 0, undefined, { signal: stop.signal }).catch(() => undefined);
       if (stop.signal.aborted) return;

@@ -1,6 +1,6 @@
 import { ApiError, type FalClient, ValidationError } from '@fal-ai/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { addFault, ENDPOINT, falFetch, startTestEmulator } from '../test/support';
+import { addFault, ENDPOINT, falFetch, startTestEmulator, waitUntil } from '../test/support';
 import type { RunningEmulator } from './server';
 
 let emu: RunningEmulator;
@@ -135,6 +135,11 @@ describe('fault injection on the control plane', () => {
   });
 
   it('run error: the request COMPLETES and its result is a 422 model error (or the given 5xx)', async () => {
+    // A run fault goes to the next request that starts: let the earlier tests' requests finish first.
+    await waitUntil(async () => {
+      const stats = (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as Record<string, number>;
+      return stats.in_queue === 0 && stats.in_progress === 0;
+    }, 30_000);
     await addFault(emu, { op: 'run', error: 'GPU fell over' });
     const error = await fal.subscribe(ENDPOINT, { input, pollInterval: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);

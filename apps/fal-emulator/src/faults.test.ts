@@ -10,6 +10,10 @@ describe('faultSpecSchema', () => {
       { op: 'submit', drop_after_accept: true, delay_ms: 5 },
       { op: 'run', error: 'boom', status: 500 },
       { op: 'file', status: 503, times: 3 },
+      { op: 'status', status: 403 },
+      { op: 'result', status: 408 },
+      { op: 'run', requeue: 2 },
+      { op: 'submit', ingress: true, status: 504 },
     ]) {
       expect(faultSpecSchema.safeParse(spec).success).toBe(true);
     }
@@ -25,6 +29,11 @@ describe('faultSpecSchema', () => {
       { op: 'submit', status: 404 },
       { op: 'submit', status: 500, extra: 1 },
       { op: 'file', status: 500, times: 0 },
+      { op: 'status', requeue: 1 },
+      { op: 'run', requeue: 0 },
+      { op: 'submit', ingress: true, status: 429 },
+      { op: 'submit', ingress: true },
+      { op: 'result', ingress: true, status: 502 },
     ]) {
       expect(faultSpecSchema.safeParse(spec).success, JSON.stringify(spec)).toBe(false);
     }

@@ -11,6 +11,8 @@ export interface StoredFile {
   contentType: string;
   path: string;
   size: number;
+  /** False for a shared render (reuse mode): forgetting the entry leaves the file on disk. */
+  owned: boolean;
 }
 
 interface PendingUpload {
@@ -38,17 +40,35 @@ export interface FileStore {
   complete(id: string, parts: Array<{ partNumber: number; etag: string }>): Promise<StoredFile>;
   /** Takes ownership of a file the emulator made (a model output). */
   adopt(sourcePath: string, meta: { name: string; contentType: string }): Promise<StoredFile>;
+  /** A new id and URL for a file that stays where it is and is shared (a reused render). */
+  link(path: string, meta: { name: string; contentType: string }): Promise<StoredFile>;
+  /** Forgets a file (retention); its URL answers 404 afterwards and an owned file is deleted. */
+  forget(id: string): void;
+  count(): number;
   get(id: string): StoredFile | undefined;
   url(file: Pick<StoredFile, 'id' | 'name'>): string;
 }
 
 /** Uploaded inputs and generated outputs, on disk under `dir`, served at /_emulator/files/:id/:name. */
-export function createFileStore(opts: { dir: string; publicUrl: () => string }): FileStore {
+export function createFileStore(opts: {
+  dir: string;
+  publicUrl: () => string;
+  /** Uploads are forgotten this long after they finish; default never. */
+  retainMs?: number;
+}): FileStore {
   const files = new Map<string, StoredFile>();
   const pending = new Map<string, PendingUpload>();
   const ready = mkdir(opts.dir, { recursive: true });
 
   const pathOf = (id: string, suffix = '') => join(opts.dir, `${id}${suffix}`);
+  const newId = () => randomUUID().replaceAll('-', '');
+
+  function forget(id: string) {
+    const file = files.get(id);
+    if (!file) return;
+    files.delete(id);
+    if (file.owned) void rm(file.path, { force: true });
+  }
 
   function pendingUpload(id: string): PendingUpload {
     const upload = pending.get(id);
@@ -64,9 +84,11 @@ export function createFileStore(opts: { dir: string; publicUrl: () => string }):
       contentType: upload.contentType,
       path,
       size,
+      owned: true,
     };
     pending.delete(upload.id);
     files.set(file.id, file);
+    if (opts.retainMs !== undefined) setTimeout(() => forget(file.id), opts.retainMs).unref();
     return file;
   }
 
@@ -122,10 +144,26 @@ export function createFileStore(opts: { dir: string; publicUrl: () => string }):
         contentType: meta.contentType,
         path: pathOf(id),
         size,
+        owned: true,
       };
       files.set(id, file);
       return file;
     },
+    async link(path, meta) {
+      const { size } = await stat(path);
+      const file: StoredFile = {
+        id: newId(),
+        name: safeName(meta.name),
+        contentType: meta.contentType,
+        path,
+        size,
+        owned: false,
+      };
+      files.set(file.id, file);
+      return file;
+    },
+    forget,
+    count: () => files.size,
     get: (id) => files.get(id),
     url: (file) => `${opts.publicUrl()}/_emulator/files/${file.id}/${encodeURIComponent(file.name)}`,
   };

@@ -1,11 +1,11 @@
-import { MODEL_DEFAULTS } from '@foley/shared/jobs/model';
 import { describe, expect, it } from 'vitest';
+import { INPUT_DEFAULTS } from './fal-contract';
 import { validateModelInput } from './input-validation';
 
 describe('validateModelInput', () => {
   it('fills fal defaults and ignores unknown fields', () => {
     const check = validateModelInput({ video_url: 'https://x.test/a.mp4', seed: 3 });
-    expect(check).toEqual({ ok: true, value: { video_url: 'https://x.test/a.mp4', ...MODEL_DEFAULTS } });
+    expect(check).toEqual({ ok: true, value: { video_url: 'https://x.test/a.mp4', ...INPUT_DEFAULTS } });
   });
 
   it('keeps given prompts and asmr_mode', () => {

@@ -1,7 +1,7 @@
-import { MODEL_DEFAULTS, MODEL_LIMITS, type ModelInput } from '@foley/shared/jobs/model';
 import { type FalErrorDetail, fieldError } from './errors';
+import { INPUT_DEFAULTS, INPUT_LIMITS, type KlingInput } from './fal-contract';
 
-export type InputCheck = { ok: true; value: ModelInput } | { ok: false; errors: FalErrorDetail[] };
+export type InputCheck = { ok: true; value: KlingInput } | { ok: false; errors: FalErrorDetail[] };
 
 const PROMPTS = ['sound_effect_prompt', 'background_music_prompt'] as const;
 
@@ -38,14 +38,14 @@ export function validateModelInput(input: unknown): InputCheck {
       errors.push(
         fieldError(['body', name], 'string_type', 'Input should be a valid string', { input: value }),
       );
-    } else if (value.length > MODEL_LIMITS.promptMaxChars) {
+    } else if (value.length > INPUT_LIMITS.promptMaxChars) {
       errors.push(
         fieldError(
           ['body', name],
           'string_too_long',
-          `String should have at most ${MODEL_LIMITS.promptMaxChars} characters`,
+          `String should have at most ${INPUT_LIMITS.promptMaxChars} characters`,
           {
-            ctx: { max_length: MODEL_LIMITS.promptMaxChars },
+            ctx: { max_length: INPUT_LIMITS.promptMaxChars },
             input: value,
           },
         ),
@@ -67,10 +67,10 @@ export function validateModelInput(input: unknown): InputCheck {
     value: {
       video_url: videoUrl as string,
       sound_effect_prompt:
-        (body.sound_effect_prompt as string | undefined) ?? MODEL_DEFAULTS.sound_effect_prompt,
+        (body.sound_effect_prompt as string | undefined) ?? INPUT_DEFAULTS.sound_effect_prompt,
       background_music_prompt:
-        (body.background_music_prompt as string | undefined) ?? MODEL_DEFAULTS.background_music_prompt,
-      asmr_mode: (body.asmr_mode as boolean | undefined) ?? MODEL_DEFAULTS.asmr_mode,
+        (body.background_music_prompt as string | undefined) ?? INPUT_DEFAULTS.background_music_prompt,
+      asmr_mode: (body.asmr_mode as boolean | undefined) ?? INPUT_DEFAULTS.asmr_mode,
     },
   };
 }

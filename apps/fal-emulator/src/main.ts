@@ -12,11 +12,19 @@ async function main() {
     host: config.FAL_EMULATOR_HOST,
     delayMs: config.FAL_EMULATOR_DELAY_MS,
     concurrency: config.FAL_EMULATOR_CONCURRENCY,
+    media: config.FAL_EMULATOR_MEDIA,
+    retainMs: config.FAL_EMULATOR_RETAIN,
+    sseKeepaliveMs: config.FAL_EMULATOR_SSE_KEEPALIVE_MS,
     logger,
     ...(config.FAL_EMULATOR_PUBLIC_URL ? { publicUrl: config.FAL_EMULATOR_PUBLIC_URL } : {}),
   });
   logger.info(
-    { url: emulator.url, publicUrl: emulator.publicUrl, delayMs: config.FAL_EMULATOR_DELAY_MS },
+    {
+      url: emulator.url,
+      publicUrl: emulator.publicUrl,
+      delayMs: config.FAL_EMULATOR_DELAY_MS,
+      media: config.FAL_EMULATOR_MEDIA,
+    },
     `fal emulator listening on ${emulator.url} (FAL_BASE_URL=${emulator.url}); sample video: ${emulator.publicUrl}/_emulator/samples/sample.mp4`,
   );
   // Render the samples now so the first user request does not wait for ffmpeg.

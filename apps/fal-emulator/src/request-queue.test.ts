@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunFailure } from './errors';
+import { RunFailureError } from './errors';
 import { createRequestQueue, type FalRequest, type Outcome, type RunFn } from './request-queue';
 
 const OUTPUT = { video: { url: 'v' }, audio: { url: 'a' } };
@@ -63,7 +63,7 @@ describe('createRequestQueue', () => {
     for (const r of [a, b]) {
       expect(r.canceled).toBe(true);
       const failure = r.outcome?.ok === false ? r.outcome.failure : undefined;
-      expect(failure).toBeInstanceOf(RunFailure);
+      expect(failure).toBeInstanceOf(RunFailureError);
       expect(failure?.status).toBe(499);
       expect(failure?.errorType).toBe('client_cancelled');
     }

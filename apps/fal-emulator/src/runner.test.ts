@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { RunFailure } from './errors';
+import { RunFailureError } from './errors';
 import { checkVideo, faultFailure } from './runner';
 
 const mp4 = { formatName: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264' };
 
-function failureOf(fn: () => unknown): RunFailure {
+function failureOf(fn: () => unknown): RunFailureError {
   try {
     fn();
   } catch (error) {
-    if (error instanceof RunFailure) return error;
+    if (error instanceof RunFailureError) return error;
     throw error;
   }
-  throw new Error('expected a RunFailure');
+  throw new Error('expected a RunFailureError');
 }
 
 describe('checkVideo', () => {

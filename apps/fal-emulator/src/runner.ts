@@ -1,21 +1,26 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MODEL_LIMITS, type ModelInput } from '@foley/shared/jobs/model';
 import { audioRecipe } from './audio-recipe';
 import { downloadVideo } from './download';
-import { ERROR_TYPE_BY_STATUS, fieldError, infraFailure, RunFailure, validationFailure } from './errors';
+import { fieldError, infraFailure, RunFailureError, validationFailure } from './errors';
+import { ERROR_TYPE_BY_STATUS, INPUT_LIMITS, type KlingInput, REQUEUE_MIN_MS } from './fal-contract';
 import type { Fault, FaultStore } from './faults';
 import type { FileStore } from './file-store';
 import { validateModelInput } from './input-validation';
 import { muxVideo, probeVideo, renderAudio, type VideoProbe } from './media';
+import type { RenderCache, Rendered } from './render-cache';
 import type { Outcome, RunFn } from './request-queue';
 
 const LOC = ['body', 'video_url'];
 
+export type MediaMode = 'render' | 'reuse';
+
 /**
  * The emulated `fal-ai/kling-video/video-to-audio`: fal's input rules, then a real MP3 whose sound
- * depends on the prompts and the input video re-muxed with it. A successful run takes `delayMs` in total.
+ * depends on the prompts and the input video re-muxed with it. A successful run takes `delayMs` in total
+ * (counted from its last start). With a render cache (`reuse`), every request still downloads its input
+ * but identical inputs share one render; each request still gets its own output URLs.
  */
 export function createModelRunner(deps: {
   workDir: string;
@@ -23,13 +28,19 @@ export function createModelRunner(deps: {
   faults: FaultStore;
   delayMs: number;
   resolveLocal: (url: string) => Promise<string | undefined>;
+  cache?: RenderCache | undefined;
 }): RunFn {
-  return async (req, signal, log) => {
-    const started = Date.now();
+  return async (req, signal, log, control) => {
     const fault = deps.faults.take('run');
+    log('Starting video-to-audio generation');
+    for (let i = 0; i < (fault?.requeue ?? 0); i++) {
+      await sleep(REQUEUE_MIN_MS, undefined, { signal });
+      log('Runner lost; the request goes back to the queue');
+      await control.requeue(REQUEUE_MIN_MS);
+    }
+    const started = Date.now();
     const totalDelay = deps.delayMs + (fault?.delay_ms ?? 0);
     const waitRest = () => sleep(Math.max(0, totalDelay - (Date.now() - started)), undefined, { signal });
-    log('Starting video-to-audio generation');
 
     if (fault && (fault.error !== undefined || fault.status !== undefined)) {
       await waitRest();
@@ -41,12 +52,28 @@ export function createModelRunner(deps: {
     const dir = join(deps.workDir, req.id);
     await mkdir(dir, { recursive: true });
     try {
-      const output = await generate(check.value, dir, signal, log);
+      const inputPath = join(dir, 'input');
+      log('Downloading input video');
+      await downloadVideo({
+        url: check.value.video_url,
+        dest: inputPath,
+        maxBytes: INPUT_LIMITS.videoMaxBytes,
+        signal,
+        resolveLocal: deps.resolveLocal,
+      });
+      const output = deps.cache
+        ? await deps.cache.get(check.value, inputPath, signal)
+        : await renderOutputs(check.value, inputPath, dir, signal, log);
       await waitRest();
+      const keep = deps.cache ? deps.files.link : deps.files.adopt;
       const [video, audio] = await Promise.all([
-        deps.files.adopt(output.videoPath, { name: 'output.mp4', contentType: 'video/mp4' }),
-        deps.files.adopt(output.audioPath, { name: 'output.mp3', contentType: 'audio/mpeg' }),
+        keep(output.videoPath, { name: 'output.mp4', contentType: 'video/mp4' }),
+        keep(output.audioPath, { name: 'output.mp3', contentType: 'audio/mpeg' }),
       ]);
+      req.onForget = () => {
+        deps.files.forget(video.id);
+        deps.files.forget(audio.id);
+      };
       log('Generation complete');
       const file = (f: typeof video) => ({
         url: deps.files.url(f),
@@ -56,34 +83,32 @@ export function createModelRunner(deps: {
       });
       return { ok: true, output: { video: file(video), audio: file(audio) } } satisfies Outcome;
     } catch (error) {
-      if (error instanceof RunFailure && !signal.aborted) return { ok: false, failure: error };
+      if (error instanceof RunFailureError && !signal.aborted) return { ok: false, failure: error };
       throw error;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   };
+}
 
-  async function generate(input: ModelInput, dir: string, signal: AbortSignal, log: (m: string) => void) {
-    const videoPath = join(dir, 'input');
-    log('Downloading input video');
-    await downloadVideo({
-      url: input.video_url,
-      dest: videoPath,
-      maxBytes: MODEL_LIMITS.videoMaxBytes,
-      signal,
-      resolveLocal: deps.resolveLocal,
-    });
-    log('Analyzing input video');
-    const probe = checkVideo(await probeVideo(videoPath, signal));
-    const seconds = probe.durationSeconds;
-    log(`Generating ${seconds.toFixed(2)} s of audio`);
-    const audioPath = join(dir, 'audio.mp3');
-    await renderAudio(audioRecipe(input), seconds, audioPath, signal);
-    log('Adding audio to the video');
-    const outPath = join(dir, 'video.mp4');
-    await muxVideo({ videoPath, videoCodec: probe.videoCodec, audioPath, seconds, outPath, signal });
-    return { videoPath: outPath, audioPath };
-  }
+/** Probe, fal's video rules, then ffmpeg: the MP3 and the re-muxed MP4, written into `dir`. */
+export async function renderOutputs(
+  input: KlingInput,
+  videoPath: string,
+  dir: string,
+  signal: AbortSignal,
+  log: (m: string) => void = () => {},
+): Promise<Rendered> {
+  log('Analyzing input video');
+  const probe = checkVideo(await probeVideo(videoPath, signal));
+  const seconds = probe.durationSeconds;
+  log(`Generating ${seconds.toFixed(2)} s of audio`);
+  const audioPath = join(dir, 'audio.mp3');
+  await renderAudio(audioRecipe(input), seconds, audioPath, signal);
+  log('Adding audio to the video');
+  const outPath = join(dir, 'video.mp4');
+  await muxVideo({ videoPath, videoCodec: probe.videoCodec, audioPath, seconds, outPath, signal });
+  return { videoPath: outPath, audioPath };
 }
 
 /** fal's 422s for a file that is not an MP4/MOV video of 3–20 s. */
@@ -94,7 +119,7 @@ export function checkVideo(probe: VideoProbe | undefined): VideoProbe {
       fieldError(LOC, 'invalid_video', 'The file is not a valid video. Supported formats: mp4, mov.'),
     ]);
   }
-  const { videoMinSeconds: min, videoMaxSeconds: max } = MODEL_LIMITS;
+  const { videoMinSeconds: min, videoMaxSeconds: max } = INPUT_LIMITS;
   const duration = Math.round(probe.durationSeconds * 1000) / 1000;
   if (duration < min) {
     throw validationFailure([
@@ -126,7 +151,7 @@ export function checkVideo(probe: VideoProbe | undefined): VideoProbe {
 }
 
 /** An injected `run` fault: a model error (422) or, with `status`, an infrastructure error. */
-export function faultFailure(fault: Pick<Fault, 'status' | 'error'>): RunFailure {
+export function faultFailure(fault: Pick<Fault, 'status' | 'error'>): RunFailureError {
   const message = fault.error ?? 'Internal error';
   if (fault.status !== undefined) {
     return infraFailure(fault.status, ERROR_TYPE_BY_STATUS[fault.status] ?? 'internal_error', message);

@@ -4,16 +4,22 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '@foley/shared/infra/logger';
+import { createAccount } from './account';
 import { createApp } from './app';
 import type { EmulatorContext } from './context';
+import { DEFAULT_CONCURRENCY, SSE_KEEPALIVE_MS } from './fal-contract';
 import { createFalWebhooks } from './fal-webhooks';
 import { createFaultStore } from './faults';
 import { createFileStore, type FileStore } from './file-store';
+import { createRenderCache } from './render-cache';
 import { createSubmitLog, type LoggedSubmit } from './request-log';
 import { createRequestQueue } from './request-queue';
-import { createModelRunner } from './runner';
+import { createModelRunner, type MediaMode, renderOutputs } from './runner';
 import { createSamples, type Samples } from './samples';
 import { createWebhookSigner } from './signing';
+
+/** Completed requests and their files are forgotten after this (bounded memory on long runs). */
+export const DEFAULT_RETAIN_MS = 60 * 60_000;
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -23,8 +29,14 @@ export interface EmulatorOptions {
   publicUrl?: string;
   /** How long a successful model run takes in total (ms). */
   delayMs?: number;
-  /** Requests running at once; the rest wait IN_QUEUE. */
+  /** The account's concurrency limit: requests IN_PROGRESS at once; the rest wait IN_QUEUE. */
   concurrency?: number;
+  /** `render` (default): ffmpeg for every request; `reuse`: once per distinct input (benchmarks). */
+  media?: MediaMode;
+  /** How long completed requests and their files stay readable (ms); default 1 h. */
+  retainMs?: number;
+  /** Interval of the status stream's keepalive comment (ms); default 15 s as fal. */
+  sseKeepaliveMs?: number;
   /** Require exactly this key; by default any non-empty `Key …` passes. */
   falKey?: string;
   webhookRetryDelaysMs?: number[];
@@ -47,8 +59,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const root = await mkdtemp(join(tmpdir(), 'fal-emulator-'));
   let publicUrl = '';
 
+  const retainMs = opts.retainMs ?? DEFAULT_RETAIN_MS;
+  const media = opts.media ?? 'render';
   const faults = createFaultStore();
-  const files = createFileStore({ dir: join(root, 'files'), publicUrl: () => publicUrl });
+  const files = createFileStore({ dir: join(root, 'files'), publicUrl: () => publicUrl, retainMs });
+  const cache =
+    media === 'reuse'
+      ? createRenderCache({
+          dir: join(root, 'renders'),
+          render: (input, videoPath, outDir, signal) => renderOutputs(input, videoPath, outDir, signal),
+        })
+      : undefined;
   const samples = createSamples({ dir: join(root, 'samples') });
   const signer = createWebhookSigner();
   const webhooks = createFalWebhooks({
@@ -57,21 +78,32 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     ...(opts.webhookRetryDelaysMs ? { retryDelaysMs: opts.webhookRetryDelaysMs } : {}),
   });
   const resolveLocal = async (url: string) => localPath(url, publicUrl, files, samples);
+  const submits = createSubmitLog({ retainMs });
   const queue = createRequestQueue({
-    concurrency: opts.concurrency ?? 4,
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+    retainMs,
     run: createModelRunner({
       workDir: join(root, 'runs'),
       files,
       faults,
       delayMs: opts.delayMs ?? 2000,
       resolveLocal,
+      cache,
     }),
     onCompleted: (req) => {
-      logger.info({ requestId: req.id, ok: req.outcome?.ok, canceled: req.canceled }, 'request completed');
+      logger.debug({ requestId: req.id, ok: req.outcome?.ok, canceled: req.canceled }, 'request completed');
+      const forgetFiles = req.onForget;
+      req.onForget = () => {
+        forgetFiles?.();
+        submits.forget(req.id);
+      };
       webhooks.deliver(req);
     },
   });
-  const submits = createSubmitLog();
+  const account = createAccount({
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+    onConcurrency: (n) => queue.setConcurrency(n),
+  });
   const ctx: EmulatorContext = {
     publicUrl: () => publicUrl,
     falKey: opts.falKey,
@@ -82,6 +114,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     faults,
     samples,
     signer,
+    account,
+    media,
+    renders: () => cache?.size() ?? 0,
+    sseKeepaliveMs: opts.sseKeepaliveMs ?? SSE_KEEPALIVE_MS,
   };
 
   const server = createServer(createApp(ctx));
@@ -106,6 +142,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         server.closeAllConnections();
         samples.close();
         await Promise.all([queue.close(), webhooks.close(), closed]);
+        await cache?.close();
         await rm(root, { recursive: true, force: true });
       })();
       return closing;

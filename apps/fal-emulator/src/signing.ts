@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 
-/** fal's webhook signature (FAL_PROTOCOL.md §10): Ed25519 over these four lines, hex-encoded. */
+/** fal's webhook signature (docs/fal-protocol.md §10): Ed25519 over these four lines, hex-encoded. */
 export function signedMessage(
   requestId: string,
   userId: string,

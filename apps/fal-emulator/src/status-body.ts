@@ -18,7 +18,7 @@ export function submitBody(req: FalRequest, queuePosition: number) {
   };
 }
 
-/** A status answer: 202 while queued or running, 200 once COMPLETED (FAL_PROTOCOL.md §3). */
+/** A status answer: 202 while queued or running, 200 once COMPLETED (docs/fal-protocol.md §3). */
 export function statusBody(
   req: FalRequest,
   opts: { position: number | undefined; logs: boolean },

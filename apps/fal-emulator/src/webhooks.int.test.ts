@@ -16,7 +16,7 @@ afterAll(() => emu.close());
 
 type Jwks = { keys: Array<{ kty: string; crv: string; x: string; kid?: string }> };
 
-/** What a receiving app does (FAL_PROTOCOL.md §10): try every JWKS key on the four-line message. */
+/** What a receiving app does (docs/fal-protocol.md §10): try every JWKS key on the four-line message. */
 function verifyFalWebhook(call: ReceivedCall, jwks: Jwks): boolean {
   const header = (name: string) => String(call.headers[name] ?? '');
   const message = [
@@ -67,6 +67,11 @@ describe('fal webhooks', () => {
 
       const body = JSON.parse(second!.body);
       expect(body).toMatchObject({ request_id: requestId, gateway_request_id: requestId, status: 'OK' });
+      // Serialized as fal's Python does: sorted keys, ", " and ": ", "error": null. Re-serializing the
+      // parsed body gives other bytes, which no longer verify.
+      expect(second!.body.startsWith('{"error": null, "gateway_request_id": ')).toBe(true);
+      expect(Object.keys(body)).toEqual(['error', 'gateway_request_id', 'payload', 'request_id', 'status']);
+      expect(verifyFalWebhook({ ...second!, body: JSON.stringify(body) }, jwks)).toBe(false);
       const result = await fal.queue.result(ENDPOINT, { requestId });
       expect(body.payload).toEqual(result.data);
       await new Promise((r) => setTimeout(r, 400));

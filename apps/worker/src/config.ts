@@ -58,6 +58,14 @@ export const workerConfigSchema = z
     FAL_DEADLINE: duration.default(15 * 60_000),
     /** Longest a single fal HTTP call may take (a hung submit counts as an unknown outcome, never resent). */
     FAL_CALL_TIMEOUT: duration.default(30_000),
+    /** false: every submit sends `X-Fal-Store-IO: 0`, so fal keeps no copy of the request's JSON. */
+    FAL_STORE_IO: bool.default(false),
+    /** fal's CDN deletes the output files this long after the run; Foley copies them to S3 long before. */
+    FAL_OUTPUT_TTL: duration.default(24 * 3600_000),
+    /** Sent as `X-Fal-Request-Timeout`: fal never starts a request that waited longer; the job fails `fal_start_timeout`. */
+    FAL_START_TIMEOUT: duration
+      .refine((ms) => ms >= 2_000, { message: 'must be at least 2s (fal counts it in whole seconds, > 1)' })
+      .optional(),
     FAL_POLL_FIRST: duration.default(1_000),
     FAL_POLL_MAX: duration.default(10_000),
     /** A URL where fal can reach the API; when set fal's webhook wakes jobs and polling slows to a safety net. */
@@ -68,6 +76,8 @@ export const workerConfigSchema = z
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
     /** Port of the worker's /metrics, /healthz and /readyz. 0 picks a free port. */
     METRICS_PORT: port.default(9464),
+    /** Address the ops server listens on: loopback unless told otherwise (containers set 0.0.0.0). */
+    HOST: z.string().min(1).default('127.0.0.1'),
     /** On SIGTERM, how long jobs that are uploading may take to finish before the worker exits anyway. */
     SHUTDOWN_GRACE: duration.default(30_000),
     /** BullMQ job lock: a worker that dies (kill -9) loses its jobs to others after about this long. */

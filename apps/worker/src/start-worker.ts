@@ -89,6 +89,11 @@ export async function startWorker(
           falKey: account.key,
           baseUrl: config.FAL_BASE_URL,
           callTimeoutMs: config.FAL_CALL_TIMEOUT,
+          submitPolicy: {
+            storeIo: config.FAL_STORE_IO,
+            outputTtlMs: config.FAL_OUTPUT_TTL,
+            startTimeoutMs: config.FAL_START_TIMEOUT,
+          },
         }),
         seam,
       ),
@@ -157,6 +162,7 @@ export async function startWorker(
   metrics.collectQueues(watched);
   const ops = await startOpsServer({
     port: config.METRICS_PORT,
+    host: config.HOST,
     registry: metrics.registry,
     checks: readinessChecks(redis, store),
     logger,

@@ -65,6 +65,7 @@ export const FAILURE_CODES = [
   'fal_unavailable',
   'fal_auth_error',
   'fal_account_locked',
+  'fal_start_timeout',
   'submit_outcome_unknown',
   'storage_error',
   'timeout',

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app';
 import { parseApiKeys } from '../http/auth';
 import { createJobReader } from '../jobs/job-reader';
-import { falCallbackRouter } from './fal-callback-route';
+import { FAL_CALLBACK_BODY_LIMIT, falCallbackRouter } from './fal-callback-route';
 import { createFalWebhookVerifier } from './fal-callback-verifier';
 
 const REQUEST_ID = 'fal-req-0001';
@@ -99,6 +99,8 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
     requestId?: string;
     ageSeconds?: number;
     body?: string;
+    /** The bytes the signature covers, when they differ from what is sent. */
+    signedBody?: string;
   }) {
     const requestId = opts.requestId ?? REQUEST_ID;
     const body =
@@ -117,7 +119,12 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
         'x-fal-webhook-request-id': requestId,
         'x-fal-webhook-user-id': 'emulator-user',
         'x-fal-webhook-timestamp': ts,
-        'x-fal-webhook-signature': (opts.signer ?? fal).sign(requestId, 'emulator-user', ts, body),
+        'x-fal-webhook-signature': (opts.signer ?? fal).sign(
+          requestId,
+          'emulator-user',
+          ts,
+          opts.signedBody ?? body,
+        ),
       },
       body,
     });
@@ -136,6 +143,23 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
       type: 'fal-completed',
       request_id: REQUEST_ID,
     });
+  });
+
+  it('verifies the raw bytes of a fal-serialized body (sorted keys, Python separators, a seed above 2^53)', async () => {
+    // As fal's Python side writes it: json.dumps(sort_keys=True), "error": null, a 64-bit seed, \u escapes.
+    const body = `{"error": null, "gateway_request_id": "${REQUEST_ID}", "payload": {"seed": 18446744073709551557, "video": {"file_name": "caf\\u00e9.mp4", "url": "https://v3.fal.media/files/x.mp4"}}, "request_id": "${REQUEST_ID}", "status": "OK"}`;
+    const reserialized = JSON.stringify(JSON.parse(body));
+    expect(reserialized).not.toBe(body);
+    expect(reserialized).not.toContain('18446744073709551557'); // the integer does not survive a parse
+    const res = await falPost({ body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true });
+    await settle();
+    expect(messages).toHaveLength(1);
+
+    // What a receiver that re-serialized before verifying would check: those bytes were not signed.
+    const rejected = await falPost({ body: reserialized, signedBody: body });
+    expect(rejected.status).toBe(401);
   });
 
   it('is idempotent: a repeated delivery answers 200 again and only wakes the job again', async () => {
@@ -177,6 +201,18 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
     expect(await unknown.json()).toEqual({ received: true, ignored: 'unknown_job' });
     await settle();
     expect(messages).toEqual([]);
+  });
+
+  it('refuses a body far larger than any fal callback with 413, before verifying anything', async () => {
+    const before = jwksHits.count;
+    const response = await fetch(`${apiUrl}/v1/fal/webhook?job_id=${jobId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(FAL_CALLBACK_BODY_LIMIT) }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    expect(jwksHits.count).toBe(before);
   });
 
   it('leaves the rest of /v1 behind the API key', async () => {

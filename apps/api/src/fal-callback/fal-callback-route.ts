@@ -2,7 +2,11 @@ import { ApiError } from '@foley/shared/errors';
 import { isId } from '@foley/shared/ids';
 import type { JobSignalStore } from '@foley/shared/jobs/signals';
 import express, { Router } from 'express';
+import { slowBodyGuard } from '../http/slow-body-guard';
 import type { JobReader } from '../jobs/job-reader';
+
+export const FAL_CALLBACK_BODY_LIMIT = 64 * 1024;
+
 import { FalJwksUnavailableError, type FalWebhookVerifier } from './fal-callback-verifier';
 
 /**
@@ -14,12 +18,21 @@ export function falCallbackRouter(deps: {
   verifier: FalWebhookVerifier;
   jobs: Pick<JobReader, 'snapshot'>;
   signals: Pick<JobSignalStore, 'notifyFalCompleted'>;
+  /** fal's callback for this model is about 1 KB (two File objects); anything near this is not fal. */
   bodyLimit?: number;
+  /** Callbacks read at once; past it the route answers 503 (fal retries). */
+  maxConcurrent?: number;
+  /** A callback must arrive whole within this long. */
+  readTimeoutMs?: number;
 }): Router {
   const router = Router();
-  const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? 1024 * 1024 });
+  const guard = slowBodyGuard({
+    maxConcurrent: deps.maxConcurrent ?? 64,
+    readTimeoutMs: deps.readTimeoutMs ?? 10_000,
+  });
+  const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? FAL_CALLBACK_BODY_LIMIT });
 
-  router.post('/v1/fal/webhook', raw, async (req, res) => {
+  router.post('/v1/fal/webhook', guard, raw, async (req, res) => {
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const verdict = await deps.verifier.verify({ headers: req.headers, body }).catch((error: unknown) => {
       if (error instanceof FalJwksUnavailableError) {

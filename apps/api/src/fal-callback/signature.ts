@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 
 /**
- * fal's webhook signature (apps/fal-emulator/README.md, Webhooks): Ed25519 over
+ * fal's webhook signature (docs/fal-protocol.md §10): Ed25519 over
  * `request_id\nuser_id\ntimestamp\nhex(sha256(body))`, hex in X-Fal-Webhook-Signature, keys from fal's JWKS.
  */
 

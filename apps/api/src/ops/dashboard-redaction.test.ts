@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dubJobName, redactDeep, redactUrlsInText, webhookJobName } from './dashboard-redaction';
+import {
+  dubJobName,
+  isSensitiveKey,
+  redactDeep,
+  redactUrlsInText,
+  webhookJobName,
+} from './dashboard-redaction';
 
 describe('redactUrlsInText', () => {
   it('drops query strings and userinfo but keeps scheme, host and path', () => {
@@ -14,6 +20,55 @@ describe('redactUrlsInText', () => {
     expect(redactUrlsInText('fetch "https://a.example/x?sig=1" failed; retry http://b.example/?t=2.')).toBe(
       'fetch "https://a.example/x?[redacted]" failed; retry http://b.example/?[redacted]',
     );
+  });
+});
+
+describe('redactUrlsInText: fragments and secrets in paths', () => {
+  it('drops fragments, which carry tokens in OAuth-style callbacks', () => {
+    expect(redactUrlsInText('https://app.example/cb#access_token=abc&x=1')).toBe(
+      'https://app.example/cb#[redacted]',
+    );
+    expect(redactUrlsInText('https://a.example/p?q=1#frag')).toBe(
+      'https://a.example/p?[redacted]#[redacted]',
+    );
+  });
+
+  it('blanks credential-looking path segments and keeps ordinary ones and Foley ids', () => {
+    expect(
+      redactUrlsInText('https://hooks.slack.com/services/T0123ABCD/B0123ABCD/Xy7abcdEFGh1234ijklMNOp'),
+    ).toBe('https://hooks.slack.com/services/T0123ABCD/B0123ABCD/[redacted]');
+    expect(redactUrlsInText('https://v.example/videos/2024-06-01-car-race-final.mp4')).toBe(
+      'https://v.example/videos/2024-06-01-car-race-final.mp4',
+    );
+    expect(redactUrlsInText('https://s3.example/b/jobs/job_01m8bv1zgbtqs9wa1dh6btddy2/video.mp4')).toBe(
+      'https://s3.example/b/jobs/job_01m8bv1zgbtqs9wa1dh6btddy2/video.mp4',
+    );
+  });
+});
+
+describe('isSensitiveKey', () => {
+  it('names the keys a secret hides under, in any casing', () => {
+    for (const key of [
+      'pwd',
+      'auth',
+      'Auth',
+      'session_key',
+      'sessionKey',
+      'private_key',
+      'privateKey',
+      'bearer',
+    ]) {
+      expect(isSensitiveKey(key), key).toBe(true);
+    }
+    for (const key of ['x-api-key', 'clientSecret', 'access_token', 'db_password', 'jwt']) {
+      expect(isSensitiveKey(key), key).toBe(true);
+    }
+  });
+
+  it('leaves ordinary keys alone', () => {
+    for (const key of ['author', 'authority_name', 'keyboard', 'session_count_note', 'title', 'note']) {
+      expect(isSensitiveKey(key), key).toBe(false);
+    }
   });
 });
 

@@ -6,15 +6,56 @@
  */
 
 const REDACTED = '[redacted]';
-const SENSITIVE_KEY = /secret|passw|api[_-]?key|authorization|token|signature|credential|cookie/i;
-// scheme, optional userinfo, then host/path up to a query, fragment, quote or whitespace.
-const URL_IN_TEXT = /\b(https?:\/\/)([^\s/?#@"'<>]*@)?([^\s?#"'<>]*)(\?[^\s#"'<>]*)?/gi;
+// Substrings that mark a key as secret wherever they appear (`x-api-key`, `clientSecret`, `access_token`).
+const SENSITIVE_PART = /secret|passw|api[_-]?key|authorization|token|signature|credential|cookie/i;
+// Whole words that do (`auth`, `pwd`, `session_key`, `privateKey`), without catching `author` or `keyboard`.
+const SENSITIVE_WORDS = new Set([
+  'auth',
+  'pwd',
+  'bearer',
+  'sessionkey',
+  'sessionid',
+  'privatekey',
+  'jwt',
+  'sig',
+]);
+// scheme, optional userinfo, host/path up to a query, fragment, quote or whitespace, then query and fragment.
+const URL_IN_TEXT = /\b(https?:\/\/)([^\s/?#@"'<>]*@)?([^\s?#"'<>]*)(\?[^\s#"'<>]*)?(#[^\s"'<>]*)?/gi;
+// A path segment that looks like a credential: long, letters and digits mixed, no file extension
+// (Slack-style `/services/T000/B000/<secret>`), unless it is one of Foley's own ids.
+const SECRET_SEGMENT = /^(?=[^.]*$)(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_~+=-]{16,}$/;
+const FOLEY_ID = /^(job|bat|evt)_[0-9a-z]+$/;
 
-/** Removes userinfo and query strings from every http(s) URL inside `text`. */
+export function isSensitiveKey(key: string): boolean {
+  if (SENSITIVE_PART.test(key)) return true;
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.some((w, i) => SENSITIVE_WORDS.has(w) || SENSITIVE_WORDS.has(`${w}${words[i + 1] ?? ''}`));
+}
+
+function redactPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (SECRET_SEGMENT.test(segment) && !FOLEY_ID.test(segment) ? REDACTED : segment))
+    .join('/');
+}
+
+/**
+ * Removes userinfo, query strings and fragments from every http(s) URL inside `text`, and path segments
+ * that look like credentials.
+ */
 export function redactUrlsInText(text: string): string {
-  return text.replace(URL_IN_TEXT, (_m, scheme: string, _user?: string, rest = '', query?: string) => {
-    return `${scheme}${rest}${query ? `?${REDACTED}` : ''}`;
-  });
+  return text.replace(
+    URL_IN_TEXT,
+    (_m, scheme: string, _user?: string, rest = '', query?: string, fragment?: string) => {
+      const slash = rest.indexOf('/');
+      const hostAndPath = slash < 0 ? rest : `${rest.slice(0, slash)}${redactPath(rest.slice(slash))}`;
+      return `${scheme}${hostAndPath}${query ? `?${REDACTED}` : ''}${fragment ? `#${REDACTED}` : ''}`;
+    },
+  );
 }
 
 /** A deep copy with URLs scrubbed, secret-looking keys blanked and JSON-in-strings treated the same way. */
@@ -26,7 +67,7 @@ export function redactDeep(value: unknown, depth = 0): unknown {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
         k,
-        SENSITIVE_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean'
+        isSensitiveKey(k) && v !== null && v !== undefined && typeof v !== 'boolean'
           ? REDACTED
           : redactDeep(v, depth + 1),
       ]),

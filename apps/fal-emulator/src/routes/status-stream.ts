@@ -5,7 +5,7 @@ import { statusBody } from '../status-body';
 
 /**
  * `…/status/stream`: SSE, one `data: {status json}` per change, closed right after COMPLETED — the
- * client resolves with the last event it saw (FAL_PROTOCOL.md §6).
+ * client resolves with the last event it saw (docs/fal-protocol.md §6, §13).
  */
 export function streamStatus(ctx: EmulatorContext, req: Request, res: Response, request: FalRequest): void {
   const logs = req.query.logs === '1';
@@ -28,7 +28,13 @@ export function streamStatus(ctx: EmulatorContext, req: Request, res: Response, 
       res.end();
     }
   };
-  const unsubscribe = ctx.queue.onChange(request.id, send);
+  // fal sends a comment line every 15 s so proxies keep an idle stream open; SSE readers skip it.
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), ctx.sseKeepaliveMs);
+  const unsubscribe = () => {
+    clearInterval(keepalive);
+    stopListening();
+  };
+  const stopListening = ctx.queue.onChange(request.id, send);
   res.on('close', unsubscribe);
   send(request);
 }

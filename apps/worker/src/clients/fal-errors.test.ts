@@ -52,6 +52,33 @@ describe('classifyFalError', () => {
     });
   });
 
+  it('tells a locked account (retryable, not a bad key) from a bad key', () => {
+    const locked = api(403, {
+      detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing',
+    });
+    expect(classifyFalError(locked, 'submit')).toMatchObject({ code: 'fal_account_locked', retryable: true });
+    expect(classifyFalError(api(403, { detail: 'Forbidden' }), 'submit')).toMatchObject({
+      code: 'fal_auth_error',
+      retryable: false,
+    });
+  });
+
+  it('fails a request fal never started within FAL_START_TIMEOUT as fal_start_timeout, not retried', () => {
+    const timedOut = new ApiError({
+      message: 'Gateway Timeout',
+      status: 504,
+      body: { detail: 'Request timed out before it could start', error_type: 'request_timeout' },
+      requestId: 'r',
+      timeoutType: 'user',
+    });
+    expect(classifyFalError(timedOut, 'result')).toMatchObject({
+      code: 'fal_start_timeout',
+      retryable: false,
+    });
+    // Without the user timeout type a 504 is fal's own trouble: retried.
+    expect(classifyFalError(api(504, { detail: 'x' }), 'result')).toMatchObject({ retryable: true });
+  });
+
   it('recognises a canceled request at result time', () => {
     expect(
       classifyFalError(api(400, { detail: 'cancelled', error_type: 'client_cancelled' }), 'result').code,

@@ -70,6 +70,15 @@ function fromApiError(error: ApiError<unknown>, op: FalOperation): PipelineError
       cause: error,
     });
   }
+  if (error.isUserTimeout) {
+    // FAL_START_TIMEOUT ran out before fal started the request: it never ran, and fal's client does
+    // not retry it; submitting again would only queue behind the same backlog.
+    return new PipelineError(
+      'fal_start_timeout',
+      `fal did not start the request within FAL_START_TIMEOUT (${message})`,
+      { cause: error },
+    );
+  }
   if (op === 'result' && errorTypeOf(error.body) === 'client_cancelled') {
     return new PipelineError('canceled', 'the fal request was canceled', { cause: error });
   }

@@ -31,6 +31,29 @@ describe('singleShotSubmitFetch', () => {
     expect((error as Error).cause).toBeUndefined();
   });
 
+  it('an ingress 5xx (no x-fal-request-id) is a refusal; a 5xx naming a request is an unknown outcome', async () => {
+    const nginx =
+      '<html><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></html>';
+    const ingress = singleShotSubmitFetch(
+      async () => new Response(nginx, { status: 503, headers: { 'content-type': 'text/html' } }),
+    );
+    expect(((await ingress('http://x/').catch((e) => e)) as SubmitAttemptError).failure).toMatchObject({
+      kind: 'rejected',
+      status: 503,
+    });
+    const runner = singleShotSubmitFetch(
+      async () =>
+        new Response('{"detail":"x","error_type":"runner_scheduling_failure"}', {
+          status: 503,
+          headers: { 'x-fal-request-id': 'req-1', 'content-type': 'application/json' },
+        }),
+    );
+    expect(((await runner('http://x/').catch((e) => e)) as SubmitAttemptError).failure).toMatchObject({
+      kind: 'unknown_outcome',
+      code: 'HTTP_503',
+    });
+  });
+
   it('separates failures before sending from failures with an unknown outcome', async () => {
     const refused = singleShotSubmitFetch(async () => Promise.reject(fetchError('ECONNREFUSED')));
     const reset = singleShotSubmitFetch(async () => Promise.reject(fetchError('ECONNRESET')));

@@ -41,6 +41,17 @@ export function singleShotSubmitFetch(inner: typeof fetch = fetch): typeof fetch
     }
     if (RETRIED_BY_CLIENT.has(response.status)) {
       const body = await response.text().catch(() => '');
+      const requestId = response.headers.get('x-fal-request-id');
+      if (response.status !== 429 && requestId) {
+        // A 5xx that names a request came from behind fal's ingress: the request may exist (and be
+        // billed), so it is not a refusal. fal's Python client does not retry these either.
+        throw new SubmitAttemptError({
+          kind: 'unknown_outcome',
+          code: `HTTP_${response.status}`,
+          message: `fal answered ${response.status} naming request ${requestId}`,
+        });
+      }
+      // A 429, or a 5xx without x-fal-request-id (fal's nginx ingress): nothing was created.
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       throw new SubmitAttemptError({
         kind: 'rejected',

@@ -28,11 +28,34 @@ export interface FalGateway {
 /** No fal call may hang a job: each HTTP call gets this long (a hung submit counts as an unknown outcome). */
 const CALL_TIMEOUT_MS = 30_000;
 
+/** How every submit asks fal to treat the request (platform headers, docs/fal-protocol.md §13). */
+export interface SubmitPolicy {
+  /** false (default): `X-Fal-Store-IO: 0`, fal keeps no copy of the input and output JSON. */
+  storeIo: boolean;
+  /** fal's CDN deletes the output files this long after the run (ms); Foley has copied them by then. */
+  outputTtlMs: number;
+  /** `X-Fal-Request-Timeout`: a request fal has not started by then never runs (ms; unset = none). */
+  startTimeoutMs?: number | undefined;
+}
+
+export const DEFAULT_SUBMIT_POLICY: SubmitPolicy = { storeIo: false, outputTtlMs: 24 * 3600_000 };
+
+/** The submit options of the fal client that carry `policy`. */
+export function submitOptions(policy: SubmitPolicy) {
+  return {
+    ...(policy.storeIo ? {} : { headers: { 'x-fal-store-io': '0' } }),
+    storageSettings: { expiresIn: Math.ceil(policy.outputTtlMs / 1000) },
+    ...(policy.startTimeoutMs !== undefined ? { startTimeout: Math.ceil(policy.startTimeoutMs / 1000) } : {}),
+  };
+}
+
 export function createFalGateway(opts: {
   falKey: string;
   baseUrl?: string | undefined;
   callTimeoutMs?: number;
+  submitPolicy?: SubmitPolicy;
 }): FalGateway {
+  const policy = submitOptions(opts.submitPolicy ?? DEFAULT_SUBMIT_POLICY);
   const timeout = () => AbortSignal.timeout(opts.callTimeoutMs ?? CALL_TIMEOUT_MS);
   const client = createFoleyFalClient({ falKey: opts.falKey, baseUrl: opts.baseUrl });
   // A separate client for submits: its fetch makes each submit a single attempt.
@@ -48,6 +71,7 @@ export function createFalGateway(opts: {
         const queued = await submitClient.queue.submit(MODEL_ENDPOINT, {
           input,
           abortSignal: timeout(),
+          ...policy,
           ...(webhookUrl ? { webhookUrl } : {}),
         });
         if (!queued.request_id) {

@@ -36,6 +36,39 @@ describe('processDubJob', () => {
     expect(outcomes).toEqual([{ status: 'completed', result }]);
   });
 
+  it('moves the phase back to in_queue when fal requeues the request; queue time is observed once', async () => {
+    const fal = fakeFal([
+      { status: 'IN_QUEUE', queuePosition: 0 },
+      { status: 'IN_PROGRESS' },
+      { status: 'IN_QUEUE', queuePosition: 0 },
+      { status: 'IN_PROGRESS' },
+      { status: 'COMPLETED' },
+    ]);
+    const phases: Array<{ name: string; seconds: number }> = [];
+    const metrics = {
+      phase: (name: string, seconds: number) => void phases.push({ name, seconds }),
+      falRequest() {},
+      jobFinished() {},
+      retry() {},
+    };
+    const { deps, outcomes } = fakeDeps({ fal, metrics });
+    const job = fakeJob();
+    await processDubJob(job, deps);
+    expect(job.progress.map((p) => p.phase)).toEqual([
+      'preflight',
+      'submitted',
+      'in_queue',
+      'in_progress',
+      'in_queue',
+      'in_progress',
+      'uploading',
+    ]);
+    expect(phases.filter((p) => p.name === 'fal_queue')).toHaveLength(1);
+    expect(phases.filter((p) => p.name === 'fal_processing')).toHaveLength(1);
+    expect(phases.every((p) => p.seconds >= 0)).toBe(true);
+    expect(outcomes[0]?.status).toBe('completed');
+  });
+
   it('resumes a saved request without preflight or a second submit', async () => {
     const fal = fakeFal();
     let preflights = 0;

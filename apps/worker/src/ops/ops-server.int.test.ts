@@ -108,3 +108,20 @@ it('is ready while Redis and S3 answer, names each one that stops, and recovers 
   expect(ready.status).toBe(200);
   expect(JSON.parse(ready.text).status).toBe('ready');
 });
+
+it('listens only where it is told: on ::1 it does not answer on 127.0.0.1', async () => {
+  const only6 = await startOpsServer({
+    port: 0,
+    host: '::1',
+    registry: metrics.registry,
+    checks: [],
+    logger: createLogger({ name: 'test', level: 'silent' }),
+  });
+  try {
+    expect(only6.url).toBe(`http://[::1]:${only6.port}`);
+    expect((await fetch(`${only6.url}/healthz`)).status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${only6.port}/healthz`)).rejects.toThrow();
+  } finally {
+    await only6.close();
+  }
+});

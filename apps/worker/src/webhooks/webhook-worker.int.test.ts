@@ -212,9 +212,10 @@ describe('webhook delivery (real Redis, loopback receiver)', () => {
     expect(event.attempts.map((a) => a.outcome)).toEqual(['retrying', 'retrying', 'retrying', 'failed']);
     expect(rx.received).toHaveLength(4);
     // The attempt is recorded before BullMQ moves the job, so wait for the move.
+    // Read the job again once it is failed: a copy fetched before the move has the old attemptsMade.
     const job = await waitFor('the queue job to fail', async () => {
       const j = await t.queue.getJob(event_id);
-      return (await j?.getState()) === 'failed' ? j : undefined;
+      return (await j?.getState()) === 'failed' ? t.queue.getJob(event_id) : undefined;
     });
     expect(job?.attemptsMade).toBe(4);
     expect(t.outcomes).toEqual(['retrying', 'retrying', 'retrying', 'failed']);
@@ -261,8 +262,11 @@ describe('webhook delivery (real Redis, loopback receiver)', () => {
     expect(event.attempts).toHaveLength(1);
     expect(event.attempts[0]?.error).toMatch(/^URL blocked: /);
     expect(rx.received).toHaveLength(0);
-    const job = await t.queue.getJob(event_id);
-    expect(await job?.getState()).toBe('failed');
+    // The event is settled before BullMQ moves the job: wait for the move, then read the job.
+    const job = await waitFor('the queue job to fail', async () => {
+      const j = await t.queue.getJob(event_id);
+      return (await j?.getState()) === 'failed' ? t.queue.getJob(event_id) : undefined;
+    });
     expect(job?.attemptsMade).toBe(1);
   });
 

@@ -1,0 +1,35 @@
+import { loadConfig } from '@foley/shared/infra/config';
+import { describe, expect, it } from 'vitest';
+import { workerConfigSchema } from './config';
+
+const base = {
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  S3_BUCKET: 'bucket',
+  FAL_KEY: 'k',
+  WEBHOOK_SECRET: 'whsec_dGVzdC1zZWNyZXQtZm9yLWZvbGV5LXRlc3Rz',
+};
+
+describe('worker config: fal submit policy', () => {
+  it('defaults: fal stores no IO, outputs expire after 1 d, no start timeout', () => {
+    const config = loadConfig(workerConfigSchema, base);
+    expect(config).toMatchObject({ FAL_STORE_IO: false, FAL_OUTPUT_TTL: 86_400_000 });
+    expect(config.FAL_START_TIMEOUT).toBeUndefined();
+  });
+
+  it('reads FAL_STORE_IO, FAL_OUTPUT_TTL and FAL_START_TIMEOUT, and names a bad one', () => {
+    const config = loadConfig(workerConfigSchema, {
+      ...base,
+      FAL_STORE_IO: 'true',
+      FAL_OUTPUT_TTL: '2h',
+      FAL_START_TIMEOUT: '90s',
+    });
+    expect(config).toMatchObject({
+      FAL_STORE_IO: true,
+      FAL_OUTPUT_TTL: 7_200_000,
+      FAL_START_TIMEOUT: 90_000,
+    });
+    expect(() => loadConfig(workerConfigSchema, { ...base, FAL_START_TIMEOUT: '1s' })).toThrow(
+      /FAL_START_TIMEOUT.*at least 2s/,
+    );
+  });
+});
