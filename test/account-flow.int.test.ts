@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import { listenOnLoopback } from '@foley/testkit/listen';
 import type { RunningWorker } from '@foley/worker/start-worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack';
@@ -7,56 +5,29 @@ import { type Stack, startStack } from './support/stack';
 // fal account flow control end to end: a locked account and a 429 storm pause or slow dispatch; no job fails.
 let stack: Stack;
 let worker: RunningWorker | undefined;
-let proxy: Server;
-let proxyUrl = '';
-let locked = false;
-let refusedSubmits = 0;
-
-const LOCKED_BODY = JSON.stringify({
-  detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing',
-});
-
 beforeAll(async () => {
   stack = await startStack({ worker: false, emulator: { delayMs: 200 } });
-  // Until the emulator's account lock lands (issue 11): a loopback proxy in front of it that answers a
-  // submit (a POST that names no request) as fal does for a locked account, and forwards everything else.
-  proxy = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    if (locked && req.method === 'POST' && !req.url?.includes('/requests/')) {
-      refusedSubmits++;
-      res.writeHead(403, { 'content-type': 'application/json' }).end(LOCKED_BODY);
-      return;
-    }
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(
-        ([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k),
-      ),
-    ) as Record<string, string>;
-    const upstream = await fetch(`${stack.emulator.url}${req.url}`, {
-      method: req.method ?? 'GET',
-      headers,
-      body: chunks.length ? Buffer.concat(chunks) : null,
-    });
-    const body = Buffer.from(await upstream.arrayBuffer());
-    const out: Record<string, string> = {};
-    upstream.headers.forEach((v, k) => {
-      if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
-    });
-    res.writeHead(upstream.status, out).end(body);
-  });
-  proxyUrl = (await listenOnLoopback(proxy)).url;
-  worker = await stack.startWorker({ FAL_BASE_URL: proxyUrl, FAL_CONCURRENCY: '2', WORKER_CONCURRENCY: '4' });
+  worker = await stack.startWorker({ FAL_CONCURRENCY: '2', WORKER_CONCURRENCY: '4' });
 });
-afterEach(() => {
-  locked = false;
+afterEach(async () => {
+  await emulator('/account', { locked: false });
 });
 afterAll(async () => {
   await worker?.close();
   await stack?.close();
-  proxy?.closeAllConnections();
-  await new Promise((resolve) => proxy?.close(resolve));
 });
+
+/** The emulator's control plane (fal's account lock, faults). */
+async function emulator(path: string, body: unknown) {
+  const res = await fetch(`${stack.emulator.url}/_emulator${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.ok).toBe(true);
+}
+const refusedSubmits = async () =>
+  (await stack.emulatorRequests()).filter((r) => r.reason === 'account locked').length;
 
 const sample = () => `${stack.emulator.url}/_emulator/samples/sample.mp4`;
 async function submit(prompt: string) {
@@ -88,7 +59,7 @@ describe('fal account flow control', () => {
       state: 'active',
     });
 
-    locked = true;
+    await emulator('/account', { locked: true, reason: 'Exhausted balance' });
     const ids = await Promise.all([1, 2, 3, 4, 5].map((i) => submit(`lock-${i}`)));
     const paused = await until('dispatch paused', async () => {
       const status = (await stack.http('GET', '/v1/status')).body;
@@ -112,10 +83,10 @@ describe('fal account flow control', () => {
     // Queued, or `processing` for the one probe on its way to fal.
     expect(views.filter((v) => v.status === 'queued').length).toBeGreaterThanOrEqual(4);
     expect(views.every((v) => v.status === 'queued' || v.status === 'processing')).toBe(true);
-    expect(refusedSubmits).toBeGreaterThanOrEqual(1);
-    expect(refusedSubmits).toBeLessThanOrEqual(4);
+    expect(await refusedSubmits()).toBeGreaterThanOrEqual(1);
+    expect(await refusedSubmits()).toBeLessThanOrEqual(4);
 
-    locked = false;
+    await emulator('/account', { locked: false });
     const done = await Promise.all(ids.map((id) => stack.waitForJob(id, undefined, 60_000)));
     expect(done.map((j) => j.status)).toEqual([
       'completed',
@@ -129,12 +100,7 @@ describe('fal account flow control', () => {
   }, 120_000);
 
   it('a 429 storm on submit slows dispatch; every job completes, each submitted once', async () => {
-    const res = await fetch(`${stack.emulator.url}/_emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ op: 'submit', status: 429, retry_after: 1, times: 10 }),
-    });
-    expect(res.status).toBe(201);
+    await emulator('/faults', { op: 'submit', status: 429, retry_after: 1, times: 10 });
     const ids = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => submit(`storm-${i}`)));
     const done = await Promise.all(ids.map((id) => stack.waitForJob(id, undefined, 90_000)));
     expect(done.map((j) => j.status)).toEqual(Array(6).fill('completed'));

@@ -159,6 +159,9 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
     const refusal = isPipelineError(error) ? accountRefusal(error) : undefined;
     // The account, not the job, was refused: the job waits at its place while the account is paused or slowed.
     if (refusal && (await deps.slots.refused(job.id, ticketOf(job), refusal))) {
+      // Shown on the queued job (why it waits); no attempt is used and the job does not fail.
+      const why = error as PipelineError;
+      await job.updateData({ ...job.data, error: { code: why.code, message: why.message } });
       deps.logger.info(
         { job_id: job.id, reason: refusal.reason },
         'fal refused the account; job back in line',
