@@ -35,6 +35,7 @@ import { createTokenBucket } from './limits/token-bucket';
 import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
+import { createOverview } from './ops/overview';
 import { statusRouter } from './status/status-routes';
 import { uploadsRouter } from './uploads/uploads-routes';
 import { createApiWebhooks } from './webhooks/webhooks-service';
@@ -99,7 +100,19 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
 
   // Ops (metrics, OpenAPI, dashboard): the queues are read at scrape time and shown in Bull Board.
   metrics.collectQueues([dubbing, webhooksQueue]);
-  const dashboard = dashboardRouter({ settings: config, queues: [dubbing, webhooksQueue], logger });
+  const dashboard = dashboardRouter({
+    settings: config,
+    queues: [dubbing, webhooksQueue],
+    logger,
+    overview: createOverview({
+      redis,
+      keys,
+      ready,
+      tenants: [...new Set(apiKeys.map((k) => k.tenant))],
+      mapping: config.TENANT_FAL_ACCOUNTS,
+      weights: config.TENANT_WEIGHTS,
+    }),
+  });
   const publicRouters: Router[] = [
     healthRouter(readinessChecks(redis, store)),
     metricsRouter(metrics.registry),
