@@ -39,6 +39,8 @@ describe('createMetrics', () => {
 
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(families.sort()).toEqual([
+      'foley_fal_account_slots_in_use gauge',
+      'foley_fal_account_state gauge',
       'foley_fal_requests_total counter',
       'foley_job_phase_seconds histogram',
       'foley_job_retries_total counter',
@@ -61,6 +63,18 @@ describe('createMetrics', () => {
     expect(await prom.register.getSingleMetric('foley_jobs_total')).toBeUndefined();
     const other = createMetrics({ service: 'api', processMetrics: false });
     expect(sampleValue(await scrape(other), 'foley_s3_bytes_total')).toBe(0);
+  });
+
+  it('reads the state and slots of every fal account at scrape time', async () => {
+    const metrics = createMetrics({ service: 'worker', processMetrics: false });
+    metrics.collectAccounts(async () => [
+      { account: 'main', state: 2, slots: 3 },
+      { account: 'own', state: 0, slots: 1 },
+    ]);
+    const samples = parsePrometheusText(await metrics.registry.metrics());
+    expect(sampleValue(samples, 'foley_fal_account_state', { account: 'main' })).toBe(2);
+    expect(sampleValue(samples, 'foley_fal_account_state', { account: 'own' })).toBe(0);
+    expect(sampleValue(samples, 'foley_fal_account_slots_in_use', { account: 'main' })).toBe(3);
   });
 
   it('adds Node process metrics under the foley_ prefix', async () => {
