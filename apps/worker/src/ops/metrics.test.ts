@@ -34,6 +34,7 @@ describe('createMetrics', () => {
     metrics.s3BytesTotal.inc(1234);
     metrics.retriesTotal.inc({ code: 'fal_unavailable' });
     metrics.collectQueues([fakeQueue('dubbing', {})]);
+    metrics.collectAccounts(async () => [{ account: 'default', state: 0, slots: 0 }]);
     const text = await metrics.registry.metrics();
     const samples = parsePrometheusText(text);
 
