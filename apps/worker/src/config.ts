@@ -1,15 +1,6 @@
 import { dispatchEnv } from '@foley/shared/dispatch/tenant-values';
-import {
-  bool,
-  csv,
-  duration,
-  falEnv,
-  logLevel,
-  port,
-  redisEnv,
-  s3Env,
-  webhookEnv,
-} from '@foley/shared/infra/config';
+import { bool, csv, duration, falEnv, logLevel, port, s3Env, webhookEnv } from '@foley/shared/infra/config';
+import { checkRedisEnv, redisEnv } from '@foley/shared/infra/redis-config';
 import { z } from 'zod';
 
 const accountName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
@@ -87,6 +78,8 @@ export const workerConfigSchema = z
     LOG_LEVEL: logLevel,
     LOG_PRETTY: bool.default(false),
   })
+  // One Redis topology, and a hash-tagged prefix on Cluster: checked in every process.
+  .superRefine(checkRedisEnv)
   .superRefine((c, ctx) => {
     if (!c.FAL_ACCOUNTS && !c.FAL_KEY)
       ctx.addIssue({ code: 'custom', path: ['FAL_KEY'], message: 'is required (or set FAL_ACCOUNTS)' });

@@ -6,6 +6,7 @@ import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
 import { readinessChecks } from '@foley/shared/infra/readiness';
 import { createRedis } from '@foley/shared/infra/redis';
+import { redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
@@ -18,6 +19,7 @@ import { createFalGateway } from './clients/fal';
 import { createFalAccounts } from './clients/fal-accounts';
 import { createGuardedFetch } from './clients/http-fetch';
 import { createJobSignals } from './clients/job-signals';
+import { createReplicaAck } from './clients/replica-ack';
 import { falAccountsOf, type WorkerConfig } from './config';
 import type { DubDeps } from './dubbing/dub-deps';
 import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
@@ -38,8 +40,9 @@ export async function startWorker(
   logger: Logger,
   hooks: { onJobFinished?: OnJobFinished; emitBatchEvent?: EmitBatchEvent } = {},
 ): Promise<RunningWorker> {
-  const redis = createRedis(config.REDIS_URL, 'worker');
-  const subscriber = createRedis(config.REDIS_URL, 'worker');
+  const redisSettings = redisSettingsOf(config);
+  const redis = createRedis(redisSettings, 'worker');
+  const subscriber = createRedis(redisSettings, 'subscriber');
   const keys = foleyKeys(config.QUEUE_PREFIX);
   const signalStore = createJobSignalStore({ redis, keys });
   const metrics = createMetrics({ service: 'worker' });
@@ -101,13 +104,19 @@ export async function startWorker(
   });
   metrics.collectAccounts(accounts.readStates);
   const dispatchRunner = startDispatchRunner({
-    subscriber: createRedis(config.REDIS_URL, 'worker'),
+    subscriber: createRedis(redisSettings, 'subscriber'),
     nudgeChannel: keys.dispatchNudge(),
     accounts: accounts.dispatchers,
     tickMs: config.DISPATCH_TICK,
     logger,
   });
   const first = accounts.route('');
+  // `redis` is also the connection BullMQ's job.updateData writes through: WAIT on it covers those writes.
+  const replicaAck = createReplicaAck({
+    redis,
+    replicas: redisSettings.waitReplicas,
+    timeoutMs: redisSettings.waitTimeoutMs,
+  });
   const deps: DubDeps = {
     fal: first.fal,
     store,
@@ -117,6 +126,7 @@ export async function startWorker(
     route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
     releaseSubmit: signalStore.releaseSubmit,
+    confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
     signals: createJobSignals(subscriber, signalStore.channel),
     isCancelRequested: signalStore.isCancelRequested,
     clearCancelRequest: signalStore.clearCancelRequest,

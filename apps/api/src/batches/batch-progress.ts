@@ -1,8 +1,8 @@
 import type { BatchStore } from '@foley/shared/batches/store';
 import { readAccounts } from '@foley/shared/dispatch/account-state';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 /** At most this many running jobs are looked at; past it `processing` is a lower bound. */
 const RUNNING_SAMPLE = 1_000;
@@ -14,7 +14,7 @@ const RUNNING_SAMPLE = 1_000;
  */
 export function createBatchProgress(deps: {
   queue: Pick<Queue, 'getRanges'>;
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   batches: BatchStore;
 }) {

@@ -2,21 +2,22 @@ import type { QuotaRefusal, ReadyList } from '@foley/shared/dispatch/ready-entry
 import { ApiError, notFound } from '@foley/shared/errors';
 import { newId } from '@foley/shared/ids';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { CreateJobBody, DubJobData, DubJobResult, JobStatus } from '@foley/shared/jobs/contract';
 import type { OnJobFinished } from '@foley/shared/jobs/finished';
 import { withModelDefaults } from '@foley/shared/jobs/model';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
-import type { JobView } from '@foley/shared/jobs/view';
+import { indexTenantJob } from '@foley/shared/jobs/tenant-index';
+import { type JobView, toJobView } from '@foley/shared/jobs/view';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type Idempotency, requestInProgress } from './idempotency';
 import type { CanceledJobRecord, JobReader } from './job-reader';
 import type { UrlPolicy } from './url-policy';
 
 export interface JobsServiceDeps {
   queue: Queue<DubJobData, DubJobResult>;
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   reader: JobReader;
   idempotency: Idempotency;
@@ -96,10 +97,19 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
     }
     let refusal: QuotaRefusal | undefined;
     try {
-      // Parked first, listed second: a listed job always exists (a crash between leaves it parked).
-      await deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts));
+      // One round trip for the index entry and the parked job together (the index is read by id, so a
+      // listed id whose job is not there yet reads as expired for a moment, never wrong); then the job is
+      // listed for the fal dispatcher (after the add: a listed job always exists) and counted against
+      // TENANT_MAX_QUEUED in the same step.
+      await Promise.all([
+        indexTenantJob(deps.redis, deps.keys.tenantJobs(tenant), data.id, now()),
+        deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts)),
+      ]);
       refusal = await deps.ready.add(tenant, [data], { reserve: 1, limit: deps.maxQueued(tenant) });
-      if (refusal) await deps.queue.remove(data.id);
+      if (refusal) {
+        await deps.queue.remove(data.id);
+        await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id);
+      }
     } catch (error) {
       if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
@@ -109,8 +119,9 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
       throw quotaExceeded(refusal, 1);
     }
-    const job = await deps.reader.view(data.id);
-    if (!job) throw new Error(`job ${data.id} vanished right after it was added`);
+    // The answer is built from what was just written: re-reading it would cost three more round trips
+    // and could only add a worker's progress, which the client learns from GET anyway.
+    const job = toJobView({ data, state: 'delayed', progress: undefined, attemptsMade: 0 });
     return { job, replayed: false };
   }
 

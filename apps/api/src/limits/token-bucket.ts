@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 
 /**
  * A token bucket in Redis, shared by every API replica: `rate` tokens a second up to `burst`. One
@@ -39,7 +39,7 @@ export interface TokenBucket {
 }
 
 export function createTokenBucket(opts: {
-  redis: Pick<Redis, 'eval'>;
+  redis: Pick<RedisClient, 'eval'>;
   rate: number;
   burst: number;
   now?: () => number;

@@ -2,7 +2,7 @@ import { accountOf, readAccountState, readAccounts } from '@foley/shared/dispatc
 import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { type TenantValues, tenantValue } from '@foley/shared/dispatch/tenant-values';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 
 /** What the /admin overview shows: every fal account and every tenant, read from Redis per request. */
 export interface Overview {
@@ -26,7 +26,7 @@ export interface Overview {
 }
 
 export function createOverview(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   ready: Pick<ReadyList, 'finishedToday'>;
   tenants: string[];

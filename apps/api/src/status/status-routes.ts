@@ -1,8 +1,8 @@
 import { accountOf, readAccountState, readAccounts } from '@foley/shared/dispatch/account-state';
 import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import { tenantOf } from '../http/auth';
 
 /**
@@ -10,7 +10,7 @@ import { tenantOf } from '../http/auth';
  * how much of its queue quota the caller uses. Any key may ask; it names no other tenant.
  */
 export function statusRouter(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   ready: Pick<ReadyList, 'open'>;
   accounts: { byTenant: Record<string, string> };

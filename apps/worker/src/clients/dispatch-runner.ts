@@ -1,5 +1,5 @@
 import type { Logger } from '@foley/shared/infra/logger';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { FalDispatch } from './fal-dispatch';
 
 /**
@@ -14,7 +14,7 @@ export interface DispatchRunner {
 }
 
 export function startDispatchRunner(opts: {
-  subscriber: Redis;
+  subscriber: RedisClient;
   nudgeChannel: string;
   accounts: FalDispatch[];
   tickMs: number;

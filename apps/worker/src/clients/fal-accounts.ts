@@ -7,8 +7,8 @@ import {
 import type { TenantValues } from '@foley/shared/dispatch/tenant-values';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { FalAccountConfig } from '../config';
 import type { FalGateway } from './fal';
 import { createFalDispatch, type FalDispatch } from './fal-dispatch';
@@ -29,7 +29,7 @@ export async function createFalAccounts(opts: {
     TENANT_WEIGHTS: TenantValues<number>;
     TENANT_MAX_RUNNING: TenantValues<number>;
   };
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   queue: Queue;
   gateway: (account: FalAccountConfig) => FalGateway;

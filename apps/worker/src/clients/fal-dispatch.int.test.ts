@@ -1,14 +1,14 @@
 import { readAccountState } from '@foley/shared/dispatch/account-state';
 import { createReadyList } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { createRedis } from '@foley/shared/infra/redis';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFalDispatch, type FalDispatchOptions } from './fal-dispatch';
 
 // The dispatcher's Lua against a real Redis: who gets each freed slot, and what waiting costs.
-let redis: Redis;
+let redis: RedisClient;
 const prefixes: string[] = [];
 beforeAll(async () => {
   redis = createRedis(await resolveTestRedisUrl(), 'worker');

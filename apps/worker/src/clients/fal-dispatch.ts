@@ -1,7 +1,7 @@
 import type { AccountRefusalReason, AccountStateName } from '@foley/shared/dispatch/account-state';
 import { type ReadyTicket, readyEntry } from '@foley/shared/dispatch/ready-entry';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { ACCEPTED, ACQUIRE, DISPATCH, FORCE, REFUSED, RELEASE } from './fal-dispatch-lua';
 
 /**
@@ -43,7 +43,7 @@ export interface FalDispatch extends FalSlots {
 }
 
 export interface FalDispatchOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   account: string;
   concurrency: number;

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
+import { indexTenantJobs } from '../jobs/tenant-index';
 import { JOB_RETENTION } from '../queues/catalog';
 import type { BatchEndStatus } from './contract';
 import { BATCH_FIELDS, type BatchRecord, decodeBatch, encodeBatch, type NewBatch } from './record';
@@ -68,7 +69,11 @@ export interface BatchCreation {
   rejected: unknown[];
 }
 
-export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSeconds?: number }): BatchStore {
+export function createBatchStore(deps: {
+  redis: RedisClient;
+  keys: FoleyKeys;
+  ttlSeconds?: number;
+}): BatchStore {
   const { redis, keys } = deps;
   const ttl = deps.ttlSeconds ?? BATCH_TTL_SECONDS;
 
@@ -90,12 +95,11 @@ export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSecon
     async addJobs(batchId: string, tenant: string, jobIds: string[]): Promise<void> {
       if (jobIds.length === 0) return;
       const members = jobIds.flatMap((id) => [0, id]);
-      await redis
+      const multi = redis
         .multi()
         .zadd(keys.batchJobs(batchId), ...members)
-        .expire(keys.batchJobs(batchId), ttl)
-        .zadd(keys.tenantJobs(tenant), ...members)
-        .exec();
+        .expire(keys.batchJobs(batchId), ttl);
+      await indexTenantJobs(multi, keys.tenantJobs(tenant), jobIds, Date.now()).exec();
     },
 
     jobsKey: (batchId: string) => keys.batchJobs(batchId),

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 
 /**
  * A fal account's dispatch state, owned here (the worker's dispatcher writes the hash in Lua with these
@@ -26,7 +26,7 @@ export interface AccountState {
 }
 
 export async function readAccountState(
-  redis: Pick<Redis, 'hmget'>,
+  redis: Pick<RedisClient, 'hmget'>,
   keys: Pick<FoleyKeys, 'falAccountState'>,
   account: string,
 ): Promise<AccountState> {
@@ -48,11 +48,15 @@ export interface AccountInfo {
 }
 
 /** The worker's accounts (names and limits, never keys), for the API's status and overview. */
-export async function writeAccounts(redis: Pick<Redis, 'set'>, keys: FoleyKeys, accounts: AccountInfo[]) {
+export async function writeAccounts(
+  redis: Pick<RedisClient, 'set'>,
+  keys: FoleyKeys,
+  accounts: AccountInfo[],
+) {
   await redis.set(keys.dispatchAccounts(), JSON.stringify(accounts));
 }
 
-export async function readAccounts(redis: Pick<Redis, 'get'>, keys: FoleyKeys): Promise<AccountInfo[]> {
+export async function readAccounts(redis: Pick<RedisClient, 'get'>, keys: FoleyKeys): Promise<AccountInfo[]> {
   try {
     const parsed = JSON.parse((await redis.get(keys.dispatchAccounts())) ?? '[]') as AccountInfo[];
     return Array.isArray(parsed) && parsed.length > 0 ? parsed : [{ name: 'default', concurrency: 0 }];

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 
 /**
  * The ready list, owned here: jobs waiting for a fal slot, one lexicographic ZSET for the deployment
@@ -28,17 +28,16 @@ export function readyEntry(t: ReadyTicket): string {
   return `${t.tenant}|${PRIORITY.max - p}|${t.id}`;
 }
 
-// KEYS: ready, tenants, tenant job index, tenant open-jobs counter.
+// KEYS: ready, tenants, tenant open-jobs counter (the tenant index is written beside the job's add).
 // ARGV: nudge channel, tenant, limit ('' = none), count to reserve, then entry, id pairs.
 // Over the limit: nothing is written; returns {0, open}. Else {1, open after}.
 const ENQUEUE = `
-local open = tonumber(redis.call('GET', KEYS[4]) or '0')
+local open = tonumber(redis.call('GET', KEYS[3]) or '0')
 local reserve = tonumber(ARGV[4])
 if ARGV[3] ~= '' and open + reserve > tonumber(ARGV[3]) then return {0, open} end
-if reserve > 0 then open = redis.call('INCRBY', KEYS[4], reserve) end
+if reserve > 0 then open = redis.call('INCRBY', KEYS[3], reserve) end
 if #ARGV >= 5 then
   for i = 5, #ARGV, 2 do
-    redis.call('ZADD', KEYS[3], 0, ARGV[i + 1])
     redis.call('ZADD', KEYS[1], 0, ARGV[i])
   end
   redis.call('ZADD', KEYS[2], 'NX', 0, ARGV[2])
@@ -65,7 +64,7 @@ export interface QuotaRefusal {
 
 export interface ReadyList {
   /**
-   * Lists jobs (already in BullMQ, parked) in the tenant's index and the ready list and wakes the
+   * Lists jobs (already in BullMQ, parked) in the ready list and wakes the
    * dispatchers. With `reserve`, first counts them as the tenant's open jobs, refusing all of them
    * when that would pass `limit`.
    */
@@ -86,7 +85,11 @@ export interface ReadyList {
 
 const day = (now: number) => new Date(now).toISOString().slice(0, 10);
 
-export function createReadyList(deps: { redis: Redis; keys: FoleyKeys; now?: () => number }): ReadyList {
+export function createReadyList(deps: {
+  redis: RedisClient;
+  keys: FoleyKeys;
+  now?: () => number;
+}): ReadyList {
   const { redis, keys } = deps;
   const now = deps.now ?? Date.now;
   const lower = async (tenant: string, count: number, today: string) =>
@@ -101,13 +104,12 @@ export function createReadyList(deps: { redis: Redis; keys: FoleyKeys; now?: () 
     ));
   return {
     async add(tenant, tickets, quota) {
-      const args = tickets.flatMap((t) => [readyEntry(t), t.id]);
+      const args = tickets.flatMap((t) => [readyEntry(t), t.id]); // (id: kept for the pairs' shape)
       const [ok, open] = (await redis.eval(
         ENQUEUE,
-        4,
+        3,
         keys.dispatchReady(),
         keys.dispatchTenants(),
-        keys.tenantJobs(tenant),
         keys.tenantOpenJobs(tenant),
         keys.dispatchNudge(),
         tenant,
