@@ -9,8 +9,12 @@ import { redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
+import { MODEL_ENDPOINT } from '@foley/shared/jobs/model';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
+import { createSpendLedger } from '@foley/shared/spend/ledger';
+import { createPriceList, fetchFalUnitPrice, startPricingRefresh } from '@foley/shared/spend/price';
+import { spendSettleHook } from '@foley/shared/spend/settle-hook';
 import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { Queue } from 'bullmq';
 import type { Router } from 'express';
@@ -31,6 +35,8 @@ import { createUrlPolicy } from './jobs/url-policy';
 import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
+import { createSpend } from './spend/spend';
+import { usageRouter } from './spend/usage-routes';
 import { uploadsRouter } from './uploads/uploads-routes';
 import { createApiWebhooks } from './webhooks/webhooks-service';
 
@@ -71,7 +77,26 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   webhooksQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
   const webhooks = createApiWebhooks({ queue: webhooksQueue, redis, keys, config });
   const batchTracker = createBatchTracker({ redis, keys, store, emit: webhooks.emit });
+  // Spend: prices (fal's pricing API when an admin key is set, else configured), budgets, the ledger.
+  const ledger = createSpendLedger({ redis, keys, budgets: config.TENANT_BUDGETS });
+  const prices = createPriceList({
+    defaultMicros: config.FAL_PRICE_PER_VIDEO,
+    perAccount: config.FAL_ACCOUNT_PRICES,
+  });
+  const adminKey = config.FAL_ADMIN_KEY;
+  const pricing = adminKey
+    ? startPricingRefresh({
+        prices,
+        configuredMicros: config.FAL_PRICE_PER_VIDEO,
+        read: () => fetchFalUnitPrice({ adminKey, endpointId: MODEL_ENDPOINT, baseUrl: config.FAL_BASE_URL }),
+        onError: (err) =>
+          logger.warn({ err: (err as Error).message }, "fal's pricing API failed; using FAL_PRICE_PER_VIDEO"),
+      })
+    : undefined;
+  await pricing?.ready;
+  const spend = createSpend({ ledger, prices, budgets: config.TENANT_BUDGETS, metrics });
   const onJobFinished: OnJobFinished = composeOnJobFinished(
+    spendSettleHook({ ledger, metrics }),
     webhooks.onJobFinished,
     batchTracker.onJobFinished,
   );
@@ -84,6 +109,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     urls,
     onJobFinished,
     attempts: config.JOB_ATTEMPTS,
+    spend,
   });
 
   // Ops (metrics, OpenAPI, dashboard): the queues are read at scrape time and shown in Bull Board.
@@ -105,6 +131,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     processing: createBatchProgress({ queue: dubbing, redis, keys, batches: batchStore }),
     tracker: batchTracker,
     attempts: config.JOB_ATTEMPTS,
+    spend,
     logger,
   });
   const apiRouters: Router[] = [
@@ -116,6 +143,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       maxItems: config.BATCH_MAX_ITEMS,
     }),
     uploadsRouter({ store }),
+    usageRouter({ ledger }),
     webhooks.jobWebhooksRouter(jobs),
   ];
   const app = createApp({
@@ -149,6 +177,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     async close() {
+      pricing?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await dubbing.close().catch(() => {});

@@ -1,5 +1,6 @@
 import { bool, csv, duration, falEnv, logLevel, port, s3Env, webhookEnv } from '@foley/shared/infra/config';
 import { checkRedisEnv, redisEnv } from '@foley/shared/infra/redis-config';
+import { spendEnv } from '@foley/shared/spend/spend-env';
 import { z } from 'zod';
 
 export const workerConfigSchema = z
@@ -7,6 +8,8 @@ export const workerConfigSchema = z
     ...redisEnv,
     ...s3Env,
     ...falEnv,
+    /** Budgets, for the `foley_budget_remaining_usd` gauge after each settlement (same as the API's). */
+    TENANT_BUDGETS: spendEnv.TENANT_BUDGETS,
     /** Dubbing jobs one worker process runs at once (most of the time they wait on fal). */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
     /** fal requests in flight across ALL workers (a fal account's concurrency limit). */

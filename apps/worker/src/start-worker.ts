@@ -10,6 +10,8 @@ import { createConfiguredStore } from '@foley/shared/infra/s3';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
+import { createSpendLedger } from '@foley/shared/spend/ledger';
+import { spendSettleHook } from '@foley/shared/spend/settle-hook';
 import { parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import { Queue } from 'bullmq';
 import { createDownloader } from './clients/download';
@@ -67,7 +69,10 @@ export async function startWorker(
     store,
     emit: hooks.emitBatchEvent ?? webhooks.emit,
   });
+  // The job's reservation is settled to its cost before anything reports the end.
+  const ledger = createSpendLedger({ redis, keys, budgets: config.TENANT_BUDGETS });
   const onJobFinished = composeOnJobFinished(
+    spendSettleHook({ ledger, metrics }),
     hooks.onJobFinished,
     webhooks.onJobFinished,
     batchTracker.onJobFinished,
@@ -106,7 +111,10 @@ export async function startWorker(
     isCancelRequested: signalStore.isCancelRequested,
     clearCancelRequest: signalStore.clearCancelRequest,
     onFinished: async (job, outcome) =>
-      onJobFinished(await finishedView(job, outcome, store, Date.now()), { tenant: job.data.tenant }),
+      onJobFinished(await finishedView(job, outcome, store, Date.now()), {
+        tenant: job.data.tenant,
+        priceMicros: job.data.price_micros,
+      }),
     shutdown: shutdown.signal,
     logger,
     metrics: seam,

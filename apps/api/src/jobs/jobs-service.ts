@@ -9,7 +9,10 @@ import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { indexTenantJob } from '@foley/shared/jobs/tenant-index';
 import { type JobView, toJobView } from '@foley/shared/jobs/view';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
+import type { ReserveRequest } from '@foley/shared/spend/ledger';
+import { type EstimatedCost, estimate as estimateCost } from '@foley/shared/spend/money';
 import type { Queue } from 'bullmq';
+import type { Spend } from '../spend/spend';
 import { type Idempotency, requestInProgress } from './idempotency';
 import type { CanceledJobRecord, JobReader } from './job-reader';
 import type { UrlPolicy } from './url-policy';
@@ -23,7 +26,17 @@ export interface JobsServiceDeps {
   urls: UrlPolicy;
   onJobFinished: OnJobFinished;
   attempts: number;
+  /** Prices and budgets; without it jobs carry no price and nothing is reserved (unit tests). */
+  spend?: Spend;
   now?: () => number;
+}
+
+/** `POST /v1/jobs?dry_run=true` and `POST /v1/batches?dry_run=true`: what would be accepted and cost. */
+export interface DryRun {
+  accepted: number;
+  rejected: number;
+  errors: ReadonlyArray<object>;
+  estimated_cost: EstimatedCost;
 }
 
 const PAGE_MAX = 100;
@@ -38,6 +51,8 @@ export interface JobsService {
     body: CreateJobBody,
     idempotencyKey?: string,
   ): Promise<{ job: JobView; replayed: boolean }>;
+  /** Validates like `create` (URL rules, budget) and writes nothing. */
+  dryRun(tenant: string, body: CreateJobBody): Promise<DryRun>;
   get(tenant: string, id: string): Promise<JobView>;
   list(
     tenant: string,
@@ -60,6 +75,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       ...(body.webhook_url ? { webhook_url: body.webhook_url } : {}),
       ...(body.metadata ? { metadata: body.metadata } : {}),
       created_at: new Date(now()).toISOString(),
+      ...(deps.spend ? { price_micros: deps.spend.unitMicros(tenant) } : {}),
       ...extra,
     };
   }
@@ -80,22 +96,51 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         if (!taken) throw requestInProgress();
       }
     }
+    const reservation = reservationOf(data);
+    // A budget is checked before anything is enqueued (one more round trip); without one the
+    // reservation is only bookkeeping and goes out with the rest.
+    const budgeted = reservation !== undefined && deps.spend?.hasBudget(tenant) === true;
+    let reserving: Promise<boolean> = Promise.resolve(false);
     try {
+      if (reservation && budgeted) {
+        reserving = Promise.resolve(deps.spend?.reserve(reservation)).then(() => true);
+        await reserving;
+      } else if (reservation) {
+        reserving = Promise.resolve(deps.spend?.reserve(reservation)).then(
+          () => true,
+          () => false,
+        );
+      }
       // One round trip: the index entry and the job go out together (the index is read by id, so a
       // listed id whose job is not there yet reads as expired for a moment, never wrong).
       await Promise.all([
         indexTenantJob(deps.redis, deps.keys.tenantJobs(tenant), data.id, now()),
         deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts)),
+        ...(budgeted ? [] : [reserving]),
       ]);
     } catch (error) {
       if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
+      const held = await reserving.catch(() => false);
+      if (reservation && held) await deps.spend?.unreserve(reservation).catch(() => {});
       throw error;
     }
     // The answer is built from what was just written: re-reading it would cost three more round trips
     // and could only add a worker's progress, which the client learns from GET anyway.
     const job = toJobView({ data, state: 'waiting', progress: undefined, attemptsMade: 0 });
     return { job, replayed: false };
+  }
+
+  function reservationOf(data: DubJobData): ReserveRequest | undefined {
+    if (data.price_micros === undefined) return undefined;
+    return { tenant: data.tenant, count: 1, unitMicros: data.price_micros, at: Date.parse(data.created_at) };
+  }
+
+  async function dryRun(tenant: string, body: CreateJobBody): Promise<DryRun> {
+    deps.urls.assertAllowed(body);
+    const unit = deps.spend?.unitMicros(tenant) ?? 0;
+    await deps.spend?.reserve({ tenant, count: 1, unitMicros: unit, at: now(), dryRun: true });
+    return { accepted: 1, rejected: 0, errors: [], estimated_cost: estimateCost(1, unit) };
   }
 
   async function get(tenant: string, id: string): Promise<JobView> {
@@ -170,7 +215,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
           JOB_RETENTION.failedSeconds,
         );
         const view = await get(tenant, id);
-        await deps.onJobFinished(view, { tenant });
+        await deps.onJobFinished(view, { tenant, priceMicros: job.data.price_micros });
         return view;
       }
     }
@@ -185,5 +230,5 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       : view;
   }
 
-  return { buildJobData, create, get, list, cancel };
+  return { buildJobData, create, dryRun, get, list, cancel };
 }
