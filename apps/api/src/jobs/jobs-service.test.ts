@@ -28,7 +28,7 @@ function roundCounter() {
   return { log, send, rounds: () => new Set(log.map((l) => l.round)).size };
 }
 
-function service(counter: ReturnType<typeof roundCounter>) {
+function service(counter: ReturnType<typeof roundCounter>, spend?: { budget: boolean }) {
   const keys = foleyKeys('rt');
   const redis = {
     defineCommand(name: string) {
@@ -51,6 +51,16 @@ function service(counter: ReturnType<typeof roundCounter>) {
     urls: createUrlPolicy([]),
     onJobFinished: async () => {},
     attempts: 6,
+    ...(spend
+      ? {
+          spend: {
+            unitMicros: () => 35_000,
+            hasBudget: () => spend.budget,
+            reserve: () => counter.send('reserve', undefined),
+            unreserve: () => counter.send('unreserve', undefined),
+          },
+        }
+      : {}),
   } as unknown as JobsServiceDeps);
 }
 
@@ -75,5 +85,23 @@ describe('jobs service: Redis round trips of a create', () => {
       { round: 2, call: 'addJob' },
     ]);
     expect(counter.rounds()).toBe(2);
+  });
+
+  it('a tenant without a budget: its reservation goes out with the index and the add — one round trip', async () => {
+    const counter = roundCounter();
+    const { job } = await service(counter, { budget: false }).create('tenant-a', body);
+    expect(counter.log.map((l) => l.call).sort()).toEqual(['addJob', 'index', 'reserve']);
+    expect(counter.rounds()).toBe(1);
+    expect(job).not.toHaveProperty('cost'); // queued: no cost yet
+  });
+
+  it('a tenant with a budget: the reservation first, then index and add — two round trips', async () => {
+    const counter = roundCounter();
+    await service(counter, { budget: true }).create('tenant-a', body);
+    expect(counter.log).toEqual([
+      { round: 1, call: 'reserve' },
+      { round: 2, call: 'index' },
+      { round: 2, call: 'addJob' },
+    ]);
   });
 });
