@@ -95,6 +95,13 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     : undefined;
   await pricing?.ready;
   const spend = createSpend({ ledger, prices, budgets: config.TENANT_BUDGETS, metrics });
+  // The remaining-budget gauges start from what Redis holds (not only after this process's first job).
+  for (const tenant of config.TENANT_BUDGETS.keys()) {
+    void ledger
+      .budgetState(tenant, Date.now())
+      .then((state) => state && metrics.budgetRemainingUsd.set({ tenant }, state.remaining))
+      .catch(() => {});
+  }
   const onJobFinished: OnJobFinished = composeOnJobFinished(
     spendSettleHook({ ledger, metrics }),
     webhooks.onJobFinished,

@@ -1,8 +1,9 @@
 import { createJobBodySchema } from '@foley/shared/jobs/contract';
 import { z } from 'zod';
-import { batchQuerySchema, jsonBatchSchema } from '../batches/parsing/settings';
+import { batchQuerySchema, jobQuerySchema, jsonBatchSchema } from '../batches/parsing/settings';
 import { batchItemSchema } from '../batches/parsing/validate-item';
 import { listJobsQuerySchema } from '../jobs/jobs-routes';
+import { usageQuerySchema } from '../spend/usage-routes';
 import { createUploadSchema } from '../uploads/uploads-routes';
 
 /**
@@ -14,7 +15,7 @@ export interface RouteSpec {
   /** OpenAPI template (`/v1/jobs/{id}`); Express spells it `/v1/jobs/:id`. */
   path: string;
   summary: string;
-  tag: 'jobs' | 'batches' | 'webhooks' | 'uploads' | 'fal' | 'ops';
+  tag: 'jobs' | 'batches' | 'usage' | 'webhooks' | 'uploads' | 'fal' | 'ops';
   /** `bearer`: `Authorization: Bearer <api key>`; `fal`: fal's signed webhook; `none`: public. */
   auth: 'bearer' | 'fal' | 'none';
   query?: z.ZodObject;
@@ -38,6 +39,10 @@ const bad = {
   503: 'Redis or S3 unavailable; retry shortly',
 };
 const found = { 401: bad[401], 404: 'Unknown id, or owned by another API key', 503: bad[503] };
+const overBudget =
+  "Would exceed the tenant's budget (`budget_exceeded`): refused whole; `details` has budget, period, spent, reserved, remaining, requested";
+const dryRun =
+  '`dry_run=true`: `{accepted, rejected, errors, estimated_cost}`; nothing enqueued, no video read';
 const inProgress = 'An earlier request with this Idempotency-Key is still being processed; retry shortly';
 
 export const API_ROUTES: RouteSpec[] = [
@@ -47,12 +52,14 @@ export const API_ROUTES: RouteSpec[] = [
     tag: 'jobs',
     auth: 'bearer',
     summary: 'Dub one video',
+    query: jobQuerySchema,
     body: { 'application/json': createJobBodySchema },
     idempotent: true,
     responses: {
-      200: 'Replay of an earlier request with the same Idempotency-Key',
+      200: `Replay of an earlier request with the same Idempotency-Key; or ${dryRun}`,
       202: 'Job queued',
       ...bad,
+      402: overBudget,
       409: inProgress,
     },
   },
@@ -121,7 +128,13 @@ export const API_ROUTES: RouteSpec[] = [
       'text/csv': text('Header row of job fields (video_url, sound_effect_prompt, …), one video per row'),
     },
     idempotent: true,
-    responses: { 200: 'Replay (same Idempotency-Key)', 202: 'Batch accepted', ...bad, 409: inProgress },
+    responses: {
+      200: `Replay (same Idempotency-Key); or ${dryRun}`,
+      202: 'Batch accepted',
+      ...bad,
+      402: overBudget,
+      409: inProgress,
+    },
   },
   {
     method: 'get',
@@ -142,6 +155,20 @@ export const API_ROUTES: RouteSpec[] = [
       202: 'Cancel requested for running jobs',
       ...found,
       409: 'The batch already ended (`details.status`)',
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/usage',
+    tag: 'usage',
+    auth: 'bearer',
+    summary: "The API key's tenant's spend (spent, reserved; USD) and job counts over UTC days",
+    query: usageQuerySchema,
+    responses: {
+      200: '`{from, to, spent, reserved, currency, jobs: {<status>: n}, groups?: [{key, spent, jobs}]}`',
+      401: bad[401],
+      422: bad[422],
+      503: bad[503],
     },
   },
   {
