@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createFoleyClient } from '@foley/client';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { DubJobData } from '@foley/shared/jobs/contract';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { startVideoServer } from '@foley/testkit/video-server';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './support/stack';
+import { API_KEY_A, type Stack, startStack } from './support/stack';
 
 // Costs through the whole pipeline: a dry run reads nothing and enqueues nothing; finished jobs carry
 // `cost` (from fal's X-Fal-Billable-Units), their webhook too; the costs add up to GET /v1/usage.
@@ -84,7 +87,7 @@ describe('spend through the pipeline', () => {
     const keys = foleyKeys(stack.prefix);
     const [eventId] = await stack.redis.zrange(keys.resourceWebhooks('job', single.body.id), 0, 0);
     const body = JSON.parse((await stack.redis.hget(keys.webhookEvent(eventId as string), 'body')) as string);
-    expect(body).toMatchObject({ type: 'job.completed', data: { id: single.body.id, cost: jobs[0].cost } });
+    expect(body).toMatchObject({ type: 'job.completed', data: { id: single.body.id, cost: jobs[0]?.cost } });
 
     const usage = await waitForUsage((u) => u.jobs.completed === 3);
     const sum = jobs.reduce((s, j) => s + Math.round(j.cost.amount * 1e6), 0) / 1e6;
@@ -112,6 +115,64 @@ describe('spend through the pipeline', () => {
       expect(res.status, q).toBe(422);
       expect(res.body.error.details, q).toContainEqual(expect.objectContaining({ field }));
     }
+  });
+});
+
+const BIN = fileURLToPath(new URL('../apps/cli/bin/foley.js', import.meta.url));
+function foley(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', FOLEY_API_URL: stack.api.url, FOLEY_API_KEY: API_KEY_A },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+describe('the CLI on the SDK', () => {
+  it('foley submit --dry-run prints the estimate and submits nothing; foley usage prints the table', async () => {
+    const before = (await stack.http('GET', '/v1/usage')).body;
+    const dry = await foley(['submit', '--dry-run', sample(), `${sample()}?b=1`]);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout.trim()).toBe(
+      'dry run: 2 item(s) would be accepted, 0 rejected; estimated cost 0.07 USD (2 × 0.035)',
+    );
+    expect(dry.code).toBe(0);
+    const local = await foley(['submit', '--dry-run', fileURLToPath(import.meta.url)]);
+    expect(local.code).not.toBe(0);
+    expect((await stack.http('GET', '/v1/usage')).body).toEqual(before);
+
+    const sdk = createFoleyClient({ apiUrl: stack.api.url, apiKey: API_KEY_A });
+    expect(await sdk.jobs.create({ video_url: sample() }, { dryRun: true })).toMatchObject({
+      accepted: 1,
+      estimated_cost: { amount: 0.035 },
+    });
+    expect(await sdk.usage.get({ groupBy: 'day' })).toMatchObject({
+      spent: before.spent,
+      groups: [expect.any(Object)],
+    });
+    expect((await stack.http('GET', '/v1/usage')).body).toEqual(before);
+
+    const table = await foley(['usage', '--group-by', 'batch']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(`spent ${before.spent} USD, reserved 0 USD`);
+    expect(table.stdout).toMatch(/BATCH\s+SPENT \(USD\)\s+JOBS/);
+    expect(table.stdout).toMatch(/bat_\w+\s+0\.07\s+2/);
+    const json = await foley(['--json', 'usage']);
+    expect(JSON.parse(json.stdout)).toEqual(before);
   });
 });
 

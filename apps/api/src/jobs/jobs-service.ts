@@ -12,6 +12,7 @@ import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catal
 import type { ReserveRequest } from '@foley/shared/spend/ledger';
 import { type EstimatedCost, estimate as estimateCost } from '@foley/shared/spend/money';
 import type { Queue } from 'bullmq';
+import type { RejectedItem } from '../batches/parsing/raw-item';
 import type { Spend } from '../spend/spend';
 import { type Idempotency, requestInProgress } from './idempotency';
 import type { CanceledJobRecord, JobReader } from './job-reader';
@@ -35,7 +36,8 @@ export interface JobsServiceDeps {
 export interface DryRun {
   accepted: number;
   rejected: number;
-  errors: ReadonlyArray<object>;
+  /** The items refused (a batch's invalid lines); empty for a job, which is refused with a 4xx instead. */
+  errors: RejectedItem[];
   estimated_cost: EstimatedCost;
 }
 
