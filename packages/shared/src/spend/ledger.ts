@@ -122,7 +122,7 @@ export function createSpendLedger(deps: {
         const before = state(budget, spent, reserved);
         throw new ApiError(
           'budget_exceeded',
-          `this request would cost ${toUsd(amount)} USD but the ${budget.period === "day" ? "daily" : "monthly"} budget of ${before.budget} USD has ${before.remaining} USD left; nothing was accepted`,
+          `this request would cost ${toUsd(amount)} USD but the ${budget.period === 'day' ? 'daily' : 'monthly'} budget of ${before.budget} USD has ${before.remaining} USD left; nothing was accepted`,
           { ...before, requested: toUsd(amount) },
         );
       }
