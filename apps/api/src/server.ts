@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import { createBatchStore } from '@foley/shared/batches/store';
 import { createBatchTracker } from '@foley/shared/batches/tracker';
+import { accountOf } from '@foley/shared/dispatch/account-state';
+import { createReadyList } from '@foley/shared/dispatch/ready-entry';
+import { tenantValue } from '@foley/shared/dispatch/tenant-values';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
@@ -32,11 +35,15 @@ import { createJobReader } from './jobs/job-reader';
 import { jobsRouter } from './jobs/jobs-routes';
 import { createJobsService } from './jobs/jobs-service';
 import { createUrlPolicy } from './jobs/url-policy';
+import { rateLimit } from './limits/rate-limit';
+import { createTokenBucket } from './limits/token-bucket';
 import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
+import { createOverview } from './ops/overview';
 import { createSpend } from './spend/spend';
 import { usageRouter } from './spend/usage-routes';
+import { statusRouter } from './status/status-routes';
 import { uploadsRouter } from './uploads/uploads-routes';
 import { createApiWebhooks } from './webhooks/webhooks-service';
 
@@ -94,7 +101,15 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       })
     : undefined;
   await pricing?.ready;
-  const spend = createSpend({ ledger, prices, budgets: config.TENANT_BUDGETS, metrics });
+  // Prices follow the tenant's fal account (TENANT_FAL_ACCOUNTS; unmapped tenants: `default`).
+  const tenantAccount = (tenant: string) => accountOf(tenant, config.TENANT_FAL_ACCOUNTS, []);
+  const spend = createSpend({
+    ledger,
+    prices,
+    budgets: config.TENANT_BUDGETS,
+    metrics,
+    accountOf: tenantAccount,
+  });
   // The remaining-budget gauges start from what Redis holds (not only after this process's first job).
   for (const tenant of config.TENANT_BUDGETS.keys()) {
     void ledger
@@ -102,8 +117,13 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       .then((state) => state && metrics.budgetRemainingUsd.set({ tenant }, state.remaining))
       .catch(() => {});
   }
+  const ready = createReadyList({ redis, keys });
+  const maxQueued = (tenant: string) => tenantValue(config.TENANT_MAX_QUEUED, tenant);
   const onJobFinished: OnJobFinished = composeOnJobFinished(
-    spendSettleHook({ ledger, metrics }),
+    spendSettleHook({ ledger, metrics, accountOf: tenantAccount }),
+    async (_view, context) => {
+      if (context) await ready.finished(context.tenant);
+    },
     webhooks.onJobFinished,
     batchTracker.onJobFinished,
   );
@@ -115,13 +135,27 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     idempotency,
     urls,
     onJobFinished,
+    ready,
+    maxQueued,
     attempts: config.JOB_ATTEMPTS,
     spend,
   });
 
   // Ops (metrics, OpenAPI, dashboard): the queues are read at scrape time and shown in Bull Board.
   metrics.collectQueues([dubbing, webhooksQueue]);
-  const dashboard = dashboardRouter({ settings: config, queues: [dubbing, webhooksQueue], logger });
+  const dashboard = dashboardRouter({
+    settings: config,
+    queues: [dubbing, webhooksQueue],
+    logger,
+    overview: createOverview({
+      redis,
+      keys,
+      ready,
+      tenants: [...new Set(apiKeys.map((k) => k.tenant))],
+      mapping: config.TENANT_FAL_ACCOUNTS,
+      weights: config.TENANT_WEIGHTS,
+    }),
+  });
   const publicRouters: Router[] = [
     healthRouter(readinessChecks(redis, store)),
     metricsRouter(metrics.registry),
@@ -131,6 +165,8 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const batches = createBatchesService({
     queue: dubbing,
     batches: batchStore,
+    ready,
+    maxQueued,
     jobs,
     store,
     idempotency,
@@ -150,8 +186,17 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       maxItems: config.BATCH_MAX_ITEMS,
     }),
     uploadsRouter({ store }),
+    statusRouter({ redis, keys, ready, accounts: config.TENANT_FAL_ACCOUNTS, maxQueued }),
     usageRouter({ ledger }),
     webhooks.jobWebhooksRouter(jobs),
+  ];
+  const apiLimits = [
+    rateLimit({
+      bucket: createTokenBucket({ redis, rate: config.API_RATE_LIMIT, burst: config.API_RATE_BURST }),
+      keys,
+      rate: config.API_RATE_LIMIT,
+      burst: config.API_RATE_BURST,
+    }),
   ];
   const app = createApp({
     logger,
@@ -167,6 +212,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       }),
     ],
     apiRouters,
+    apiLimits,
   });
 
   const server: Server = await new Promise((resolve, reject) => {

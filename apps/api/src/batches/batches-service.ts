@@ -2,6 +2,7 @@ import type { BatchView } from '@foley/shared/batches/contract';
 import type { BatchStore } from '@foley/shared/batches/store';
 import type { BatchTracker } from '@foley/shared/batches/tracker';
 import { toBatchView } from '@foley/shared/batches/view';
+import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { ApiError, notFound } from '@foley/shared/errors';
 import { isId, newId } from '@foley/shared/ids';
 import type { Logger } from '@foley/shared/infra/logger';
@@ -11,7 +12,7 @@ import type { ReserveRequest } from '@foley/shared/spend/ledger';
 import { estimate } from '@foley/shared/spend/money';
 import type { Queue } from 'bullmq';
 import { type Idempotency, requestInProgress } from '../jobs/idempotency';
-import type { DryRun, JobsService } from '../jobs/jobs-service';
+import { type DryRun, type JobsService, quotaExceeded } from '../jobs/jobs-service';
 import type { UrlPolicy } from '../jobs/url-policy';
 import type { Spend } from '../spend/spend';
 import { enqueueBatchJobs } from './batch-enqueue';
@@ -22,6 +23,9 @@ import { type ItemOutcome, validateItem } from './parsing/validate-item';
 export interface BatchesServiceDeps {
   queue: Queue<DubJobData, DubJobResult>;
   batches: BatchStore;
+  ready: ReadyList;
+  /** TENANT_MAX_QUEUED of a tenant. */
+  maxQueued: (tenant: string) => number | undefined;
   jobs: Pick<JobsService, 'buildJobData' | 'cancel'>;
   store: Pick<ObjectStore, 'bucket' | 'presignGet'>;
   idempotency: Idempotency;
@@ -111,6 +115,15 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         if (!taken) throw requestInProgress();
       }
     }
+    // The whole batch fits under the tenant's limit, or none of it is enqueued.
+    const refusal = await deps.ready.add(tenant, [], {
+      reserve: accepted.length,
+      limit: deps.maxQueued(tenant),
+    });
+    if (refusal) {
+      if (opts.idempotencyKey) await deps.idempotency.release(tenant, opts.idempotencyKey).catch(() => {});
+      throw quotaExceeded(refusal, accepted.length);
+    }
     const added: string[] = [];
     const createdAt = now();
     const reservation: ReserveRequest | undefined = deps.spend
@@ -153,6 +166,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
       });
     } catch (error) {
       await undo(tenant, id, added, opts.idempotencyKey);
+      await deps.ready.unreserve(tenant, accepted.length).catch(() => {});
       if (reservation && reserved) await deps.spend?.unreserve(reservation).catch(() => {});
       throw error;
     }

@@ -6,6 +6,7 @@ import { jobsRouter } from '../jobs/jobs-routes';
 import { healthRouter } from '../ops/health-routes';
 import { metricsRouter } from '../ops/metrics-route';
 import { usageRouter } from '../spend/usage-routes';
+import { statusRouter } from '../status/status-routes';
 import { uploadsRouter } from '../uploads/uploads-routes';
 import { jobWebhooksRouter } from '../webhooks/job-webhooks-routes';
 import { buildOpenApi, type OperationObject, openapiRouter } from './openapi';
@@ -48,6 +49,7 @@ describe('OpenAPI document', () => {
         'POST /v1/batches/{id}/cancel',
         'GET /v1/usage',
         'POST /v1/uploads',
+        'GET /v1/status',
         'POST /v1/fal/webhook',
         'GET /healthz',
         'GET /readyz',
@@ -161,6 +163,13 @@ describe('route table vs the routers', () => {
       batchesRouter({ batches: stub, idempotency: stub, bodyLimit: 1024, maxItems: 10 }),
       uploadsRouter({ store: stub }),
       usageRouter({ ledger: stub }),
+      statusRouter({
+        redis: stub,
+        keys: stub,
+        ready: stub,
+        accounts: { byTenant: {} },
+        maxQueued: () => undefined,
+      }),
       jobWebhooksRouter({ jobs: stub, store: stub, producer: stub }),
       falCallbackRouter({ verifier: stub, jobs: stub, signals: stub }),
       healthRouter([]),
