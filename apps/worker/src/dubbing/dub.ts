@@ -120,13 +120,19 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
 
   await waitForFal(job, requestId, deps);
   const output = await deps.fal.result(requestId);
+  const billableUnits = deps.fal.billableUnits?.(requestId);
   // fal is done with the request: its slot can go to another job while this one uploads.
   await deps.slots.release(job.id);
   await job.updateProgress({ phase: 'uploading' });
   const uploadStart = deps.now();
   const { video, audio } = await copyOutputs(output, outputKeys(job.id), deps);
   deps.metrics?.phase('upload', (deps.now() - uploadStart) / 1000);
-  return { fal_request_id: requestId, video, audio };
+  return {
+    fal_request_id: requestId,
+    ...(billableUnits !== undefined ? { billable_units: billableUnits } : {}),
+    video,
+    audio,
+  };
 }
 
 /**
