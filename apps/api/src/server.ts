@@ -31,6 +31,7 @@ import { createUrlPolicy } from './jobs/url-policy';
 import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
+import { createUploadQuota } from './uploads/upload-quota';
 import { uploadsRouter } from './uploads/uploads-routes';
 import { createApiWebhooks } from './webhooks/webhooks-service';
 
@@ -120,7 +121,10 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       bodyLimit: config.BATCH_BODY_LIMIT,
       maxItems: config.BATCH_MAX_ITEMS,
     }),
-    uploadsRouter({ store }),
+    uploadsRouter({
+      store,
+      quota: createUploadQuota({ redis, keys, perHour: config.UPLOAD_URLS_PER_HOUR }),
+    }),
     webhooks.jobWebhooksRouter(jobs),
   ];
   const app = createApp({ logger, redis, apiKeys, publicRouters, apiRouters });

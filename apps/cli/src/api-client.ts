@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { openAsBlob } from 'node:fs';
 
 /** The API answered with an error (`{error: {code, message, details?}}`). */
 export class ApiRequestError extends Error {
@@ -106,39 +105,43 @@ export function createApiClient(opts: {
       return jobs;
     },
     createUpload: (file: { file_name: string; content_type: string; size: number }) =>
-      request<{ upload_url: string; upload_headers: Record<string, string>; video_url: string }>(
+      request<{ upload_url: string; upload_fields: Record<string, string>; video_url: string }>(
         'POST',
         '/v1/uploads',
         {
           json: file,
         },
       ),
-    /** PUTs a local file to a presigned URL, streamed. */
-    async putFile(
+    /**
+     * Uploads a local file with a presigned POST: the policy's fields, then the file (last, as S3
+     * requires). The form is a Blob backed by the file on disk, so the bytes are read as they are sent.
+     */
+    async postFile(
       uploadUrl: string,
-      path: string,
-      size: number,
-      headers: Record<string, string>,
+      fields: Record<string, string>,
+      file: { path: string; fileName: string; contentType: string },
     ): Promise<void> {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      const blob = await openAsBlob(file.path, { type: file.contentType });
+      form.append('file', blob, file.fileName);
       let res: Response;
       try {
         res = await doFetch(uploadUrl, {
-          method: 'PUT',
-          headers: { ...headers, 'content-length': String(size) },
-          body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
-          duplex: 'half',
+          method: 'POST',
+          body: form,
           signal: AbortSignal.timeout(30 * 60_000),
-        } as RequestInit);
+        });
       } catch (error) {
         throw new ApiUnreachableError(new URL(uploadUrl).origin, { cause: error });
       }
+      const text = await res.text();
       if (!res.ok)
         throw new ApiRequestError(
           res.status,
           'upload_failed',
-          `upload of ${path} failed: HTTP ${res.status}`,
+          `upload of ${file.path} failed: HTTP ${res.status}${s3Code(text)}`,
         );
-      await res.arrayBuffer();
     },
   };
 }
@@ -160,4 +163,10 @@ function describe(error: unknown): string {
   if (code) return code;
   if (cause?.message) return cause.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** S3 answers errors as XML `<Code>…</Code>`: name it (EntityTooLarge, AccessDenied, …). */
+function s3Code(text: string): string {
+  const code = /<Code>([A-Za-z]+)<\/Code>/.exec(text)?.[1];
+  return code ? ` (${code})` : '';
 }

@@ -130,7 +130,11 @@ async function uploadLocalVideos(client: ApiClient, videos: VideoInput[], info: 
       content_type: v.contentType,
       size: v.size,
     });
-    await client.putFile(upload.upload_url, v.path, v.size, upload.upload_headers);
+    await client.postFile(upload.upload_url, upload.upload_fields, {
+      path: v.path,
+      fileName: v.fileName,
+      contentType: v.contentType,
+    });
     urls.push(upload.video_url);
   }
   return urls;
