@@ -18,10 +18,12 @@ export async function enqueueBatchJobs(deps: {
   batchId: string;
   items: Array<{ index: number; body: CreateJobBody }>;
   added: string[];
+  chunkSize?: number;
 }): Promise<void> {
+  const size = deps.chunkSize ?? ENQUEUE_CHUNK;
   const priority = batchPriority(deps.items.length);
-  for (let start = 0; start < deps.items.length; start += ENQUEUE_CHUNK) {
-    const chunk = deps.items.slice(start, start + ENQUEUE_CHUNK);
+  for (let start = 0; start < deps.items.length; start += size) {
+    const chunk = deps.items.slice(start, start + size);
     const jobs = chunk.map(({ index, body }) =>
       deps.buildJobData(deps.tenant, body, { batch_id: deps.batchId, batch_index: index }),
     );
