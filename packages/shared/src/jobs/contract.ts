@@ -79,6 +79,13 @@ export const dubJobDataSchema = z.object({
   /** Set when the video passed preflight but the job had to wait for a fal slot: not read again soon. */
   preflight_passed_at: z.string().optional(),
   error: jobErrorSchema.optional(),
+  /**
+   * Recorded the moment the outputs are in S3, before the end is reported: the job has completed,
+   * whatever happens to the report (webhook enqueue, batch count); a later run only reports it again.
+   */
+  get result() {
+    return dubJobResultSchema.optional();
+  },
 });
 export type DubJobData = z.infer<typeof dubJobDataSchema>;
 
