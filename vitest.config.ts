@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Three levels, one command (`pnpm test`): unit tests need nothing; integration tests talk to real
 // Redis, a real S3-compatible server and the fal emulator; e2e tests drive the running stack over HTTP.
+// The Redis failover suites (test/ha: Cluster, Sentinel, TLS on servers they start) run last, one file
+// at a time: they are CPU-heavy, and timing-sensitive suites must not share the cores with them.
 export default defineConfig({
   test: {
     maxWorkers: 2,
@@ -28,8 +30,19 @@ export default defineConfig({
             'apps/*/test/**/*.int.test.ts',
             'test/**/*.int.test.ts',
           ],
+          exclude: ['test/ha/**', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'ha',
+          include: ['test/ha/**/*.int.test.ts'],
+          testTimeout: 150_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {

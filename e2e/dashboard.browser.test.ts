@@ -5,20 +5,19 @@ import { apiConfigSchema } from '@foley/api/config';
 import { type RunningApi, startApi } from '@foley/api/server';
 import { loadConfig } from '@foley/shared/infra/config';
 import { createLogger } from '@foley/shared/infra/logger';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData } from '@foley/shared/jobs/contract';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { startTestS3, type TestS3 } from '@foley/testkit/s3';
 import { type Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 // An operator opens the dashboard in a real browser: logs in, sees a completed and a failed dubbing job.
 const ADMIN = { username: 'ops', password: 'ops-browser-password' };
 let s3: TestS3;
-let redis: Redis;
+let redis: RedisClient;
 let prefix: string;
 let api: RunningApi;
 let browser: Browser;

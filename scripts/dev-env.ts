@@ -7,7 +7,6 @@ export const DEV_DEFAULTS = {
   FAL_EMULATOR_PORT: '3100',
   LOCAL_S3_PORT: '4569',
   METRICS_PORT: '9464',
-  REDIS_URL: 'redis://127.0.0.1:6379',
   QUEUE_PREFIX: 'foley-dev',
   API_KEYS: 'dev:foley_dev_key_change_me_0001',
   FAL_KEY: 'emulator-key',
@@ -29,9 +28,18 @@ export const DEV_DEFAULTS = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 } as const;
 
+export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** True when the user points `pnpm dev` at a Redis of theirs: then it never starts one. */
+export function userRedisSet(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.REDIS_URL || env.REDIS_CLUSTER_NODES || env.REDIS_SENTINELS);
+}
+
 export function devEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(DEV_DEFAULTS)) merged[k] = env[k] ?? v;
+  // A Cluster or Sentinel of the user's replaces the local standalone Redis (setting two is a config error).
+  if (!env.REDIS_CLUSTER_NODES && !env.REDIS_SENTINELS) merged.REDIS_URL = env.REDIS_URL || LOCAL_REDIS_URL;
   const emulator = `http://127.0.0.1:${merged.FAL_EMULATOR_PORT}`;
   const s3 = `http://127.0.0.1:${merged.LOCAL_S3_PORT}`;
   // Point at the local emulator and S3 server unless the user points elsewhere (e.g. FAL_KEY for real fal).

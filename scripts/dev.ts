@@ -7,7 +7,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { devEnv } from './dev-env';
+import { loadConfig } from '@foley/shared/infra/config';
+import { createRedis } from '@foley/shared/infra/redis';
+import {
+  describeRedis,
+  type RedisSettings,
+  redisEnvSchema,
+  redisSettingsOf,
+} from '@foley/shared/infra/redis-config';
+import { devEnv, userRedisSet } from './dev-env';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = devEnv(process.env);
@@ -36,12 +44,15 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 async function main() {
-  if (!(await redisAnswers(env.REDIS_URL!)) && !(await startLocalRedis(env.REDIS_URL!))) {
+  // The same variables and checks as the API and worker: standalone URL, Cluster or Sentinel, TLS.
+  const redis = redisSettingsOf(loadConfig(redisEnvSchema, env));
+  const answers = await redisAnswers(redis);
+  if (!answers && (userRedisSet(process.env) || !(await startLocalRedis(env.REDIS_URL!, redis)))) {
     console.error(
-      `Redis does not answer at ${env.REDIS_URL}.\n` +
+      `Redis does not answer at ${describeRedis(redis)}.\n` +
         'Start one, e.g.: redis-server --port 6379 --appendonly yes --daemonize yes\n' +
         '  (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis; or: docker run -p 6379:6379 redis:7)\n' +
-        'or point REDIS_URL at yours.',
+        'or point REDIS_URL (or REDIS_CLUSTER_NODES, or REDIS_SENTINELS + REDIS_SENTINEL_NAME) at yours.',
     );
     process.exit(1);
   }
@@ -59,7 +70,7 @@ async function main() {
       `  fal emulator   ${env.FAL_BASE_URL || '(real fal.ai)'}`,
       `  S3 (local)     ${env.S3_ENDPOINT}  bucket ${env.S3_BUCKET}`,
       `  worker         metrics http://127.0.0.1:${env.METRICS_PORT}/metrics`,
-      `  Redis          ${env.REDIS_URL}  prefix ${env.QUEUE_PREFIX}`,
+      `  Redis          ${describeRedis(redis)}  prefix ${env.QUEUE_PREFIX}`,
       `  API key        ${key}`,
       '',
       'Try it:',
@@ -126,7 +137,7 @@ async function stop(code: number) {
 }
 
 /** No Redis answering on a loopback URL, but redis-server is installed: run one for the stack (AOF on). */
-async function startLocalRedis(url: string): Promise<boolean> {
+async function startLocalRedis(url: string, settings: RedisSettings): Promise<boolean> {
   const { hostname, port } = new URL(url);
   if (!['127.0.0.1', 'localhost'].includes(hostname) || !commandExists('redis-server')) return false;
   const dir = `${root}.data/redis`;
@@ -148,30 +159,31 @@ async function startLocalRedis(url: string): Promise<boolean> {
     ],
   ]);
   await waitForPort(Number(part.port), 'redis');
-  return redisAnswers(url);
+  return redisAnswers(settings);
 }
 
 function commandExists(name: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${name}`));
 }
 
-function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
-    socket.setTimeout(1500);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    for (const ev of ['error', 'timeout'] as const) {
-      socket.once(ev, () => {
-        socket.destroy();
-        resolve(false);
-      });
-    }
+/** PING through the factory the processes use, so TLS (`rediss://`), Cluster and Sentinel are spoken too. */
+async function redisAnswers(settings: RedisSettings): Promise<boolean> {
+  const client = createRedis(settings, 'producer', { retryStrategy: () => null, connectTimeout: 1_500 });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), 3_000);
   });
+  const ready = new Promise<void>((resolve) => {
+    if (client.status === 'ready') resolve();
+    else client.once('ready', () => resolve());
+  });
+  try {
+    const ping = ready.then(() => client.ping()).then((reply) => reply === 'PONG');
+    return await Promise.race([ping.catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
 }
 
 async function waitForPort(port: number, name: string) {

@@ -9,12 +9,12 @@ import { type RunningApi, startApi } from '@foley/api/server';
 import { startEmulator } from '@foley/fal-emulator/server';
 import { loadConfig } from '@foley/shared/infra/config';
 import { createLogger } from '@foley/shared/infra/logger';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
+import { redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { startTestS3, type TestS3 } from '@foley/testkit/s3';
 import { workerConfigSchema } from '@foley/worker/config';
 import { type RunningWorker, startWorker } from '@foley/worker/start-worker';
-import type { Redis } from 'ioredis';
 
 export const API_KEY_A = 'test_key_tenant_a_0001';
 export const API_KEY_B = 'test_key_tenant_b_0002';
@@ -32,7 +32,7 @@ export interface Stack {
   emulator: Awaited<ReturnType<typeof startEmulator>>;
   s3: TestS3;
   bucket: string;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   env: Record<string, string>;
   worker?: RunningWorker;
@@ -57,13 +57,14 @@ export interface HttpResult {
 const logger = createLogger({ name: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const redisUrl = await resolveTestRedisUrl();
-  const prefix = testPrefix('stack');
+  const otherTopology = opts.env?.REDIS_CLUSTER_NODES || opts.env?.REDIS_SENTINELS;
+  const redisUrl = otherTopology ? undefined : (opts.env?.REDIS_URL ?? (await resolveTestRedisUrl()));
+  const prefix = opts.env?.QUEUE_PREFIX ?? testPrefix('stack');
   const s3 = await startTestS3();
   const bucket = await s3.createBucket();
   const emulator = await startEmulator({ port: 0, delayMs: 300, ...opts.emulator });
   const env: Record<string, string> = {
-    REDIS_URL: redisUrl,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     QUEUE_PREFIX: prefix,
     S3_BUCKET: bucket,
     S3_ENDPOINT: s3.endpoint,
@@ -87,8 +88,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,300ms',
     ...opts.env,
   };
-  const api = await startApi(loadConfig(apiConfigSchema, env), logger);
-  const redis = createRedis(redisUrl, 'worker');
+  const apiConfig = loadConfig(apiConfigSchema, env);
+  const api = await startApi(apiConfig, logger);
+  const redis = createRedis(redisSettingsOf(apiConfig), 'worker');
   const workers: RunningWorker[] = [];
   const launchWorker = async (extra: Record<string, string> = {}) => {
     const w = await startWorker(loadConfig(workerConfigSchema, { ...env, ...extra }), logger);

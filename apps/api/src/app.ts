@@ -1,6 +1,6 @@
 import type { Logger } from '@foley/shared/infra/logger';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import express, { type Router } from 'express';
-import type { Redis } from 'ioredis';
 import { type ApiKey, requireApiKey } from './http/auth';
 import { errorHandler, notFoundRoute, requireRedis } from './http/errors';
 import { requestContext } from './http/request-context';
@@ -11,7 +11,7 @@ import { requestContext } from './http/request-context';
  */
 export function createApp(deps: {
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   apiKeys: ApiKey[];
   /** Unauthenticated routes: health, OpenAPI, metrics, inbound fal webhook, the dashboard (own auth). */
   publicRouters: Router[];

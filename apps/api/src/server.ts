@@ -4,7 +4,8 @@ import { createBatchTracker } from '@foley/shared/batches/tracker';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, waitUntilReady } from '@foley/shared/infra/redis';
+import { redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
@@ -13,7 +14,6 @@ import { QUEUES } from '@foley/shared/queues/catalog';
 import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { Queue } from 'bullmq';
 import type { Router } from 'express';
-import type { Redis } from 'ioredis';
 import { createApp } from './app';
 import { createBatchProgress } from './batches/batch-progress';
 import { batchesRouter } from './batches/batches-routes';
@@ -44,7 +44,8 @@ export interface RunningApi {
 /** Builds every client and service of the API from its config, and serves it. */
 export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {
   const apiKeys = parseApiKeys(config.API_KEYS);
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  // Queues, readers and Bull Board share this fail-fast connection (any topology).
+  const redis = createRedis(redisSettingsOf(config), 'producer');
   // Start even while Redis is down (requests get 503 until it is back), but give it a moment to connect.
   await waitUntilReady(redis, 3_000);
   const keys = foleyKeys(config.QUEUE_PREFIX);
@@ -152,17 +153,4 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       s3.destroy();
     },
   };
-}
-
-function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    redis.once('ready', done);
-  });
 }

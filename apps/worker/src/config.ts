@@ -1,56 +1,50 @@
-import {
-  bool,
-  csv,
-  duration,
-  falEnv,
-  logLevel,
-  port,
-  redisEnv,
-  s3Env,
-  webhookEnv,
-} from '@foley/shared/infra/config';
+import { bool, csv, duration, falEnv, logLevel, port, s3Env, webhookEnv } from '@foley/shared/infra/config';
+import { checkRedisEnv, redisEnv } from '@foley/shared/infra/redis-config';
 import { z } from 'zod';
 
-export const workerConfigSchema = z.object({
-  ...redisEnv,
-  ...s3Env,
-  ...falEnv,
-  /** Dubbing jobs one worker process runs at once (most of the time they wait on fal). */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
-  /** fal requests in flight across ALL workers (a fal account's concurrency limit). */
-  FAL_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
-  /** From submit to COMPLETED; past it the fal request is canceled and the job fails with `timeout`. */
-  FAL_DEADLINE: duration.default(15 * 60_000),
-  /** Longest a single fal HTTP call may take (a hung submit counts as an unknown outcome, never resent). */
-  FAL_CALL_TIMEOUT: duration.default(30_000),
-  /** false: every submit sends `X-Fal-Store-IO: 0`, so fal keeps no copy of the request's JSON. */
-  FAL_STORE_IO: bool.default(false),
-  /** fal's CDN deletes the output files this long after the run; Foley copies them to S3 long before. */
-  FAL_OUTPUT_TTL: duration.default(24 * 3600_000),
-  /** Sent as `X-Fal-Request-Timeout`: fal never starts a request that waited longer; the job fails `fal_start_timeout`. */
-  FAL_START_TIMEOUT: duration
-    .refine((ms) => ms >= 2_000, { message: 'must be at least 2s (fal counts it in whole seconds, > 1)' })
-    .optional(),
-  FAL_POLL_FIRST: duration.default(1_000),
-  FAL_POLL_MAX: duration.default(10_000),
-  /** A URL where fal can reach the API; when set fal's webhook wakes jobs and polling slows to a safety net. */
-  FAL_WEBHOOK_BASE_URL: z.string().url().optional(),
-  URL_ALLOWLIST: csv.default([]),
-  ...webhookEnv,
-  /** Webhook deliveries one worker process runs at once, on their own queue (slow customers never slow dubbing). */
-  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
-  /** Port of the worker's /metrics, /healthz and /readyz. 0 picks a free port. */
-  METRICS_PORT: port.default(9464),
-  /** Address the ops server listens on: loopback unless told otherwise (containers set 0.0.0.0). */
-  HOST: z.string().min(1).default('127.0.0.1'),
-  /** On SIGTERM, how long jobs that are uploading may take to finish before the worker exits anyway. */
-  SHUTDOWN_GRACE: duration.default(30_000),
-  /** BullMQ job lock: a worker that dies (kill -9) loses its jobs to others after about this long. */
-  JOB_LOCK_DURATION: duration.default(30_000),
-  /** How often workers look for stalled jobs (locks that expired) and put them back. */
-  STALLED_INTERVAL: duration.default(30_000),
-  LOG_LEVEL: logLevel,
-  LOG_PRETTY: bool.default(false),
-});
+export const workerConfigSchema = z
+  .object({
+    ...redisEnv,
+    ...s3Env,
+    ...falEnv,
+    /** Dubbing jobs one worker process runs at once (most of the time they wait on fal). */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
+    /** fal requests in flight across ALL workers (a fal account's concurrency limit). */
+    FAL_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** From submit to COMPLETED; past it the fal request is canceled and the job fails with `timeout`. */
+    FAL_DEADLINE: duration.default(15 * 60_000),
+    /** Longest a single fal HTTP call may take (a hung submit counts as an unknown outcome, never resent). */
+    FAL_CALL_TIMEOUT: duration.default(30_000),
+    /** false: every submit sends `X-Fal-Store-IO: 0`, so fal keeps no copy of the request's JSON. */
+    FAL_STORE_IO: bool.default(false),
+    /** fal's CDN deletes the output files this long after the run; Foley copies them to S3 long before. */
+    FAL_OUTPUT_TTL: duration.default(24 * 3600_000),
+    /** Sent as `X-Fal-Request-Timeout`: fal never starts a request that waited longer; the job fails `fal_start_timeout`. */
+    FAL_START_TIMEOUT: duration
+      .refine((ms) => ms >= 2_000, { message: 'must be at least 2s (fal counts it in whole seconds, > 1)' })
+      .optional(),
+    FAL_POLL_FIRST: duration.default(1_000),
+    FAL_POLL_MAX: duration.default(10_000),
+    /** A URL where fal can reach the API; when set fal's webhook wakes jobs and polling slows to a safety net. */
+    FAL_WEBHOOK_BASE_URL: z.string().url().optional(),
+    URL_ALLOWLIST: csv.default([]),
+    ...webhookEnv,
+    /** Webhook deliveries one worker process runs at once, on their own queue (slow customers never slow dubbing). */
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Port of the worker's /metrics, /healthz and /readyz. 0 picks a free port. */
+    METRICS_PORT: port.default(9464),
+    /** Address the ops server listens on: loopback unless told otherwise (containers set 0.0.0.0). */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** On SIGTERM, how long jobs that are uploading may take to finish before the worker exits anyway. */
+    SHUTDOWN_GRACE: duration.default(30_000),
+    /** BullMQ job lock: a worker that dies (kill -9) loses its jobs to others after about this long. */
+    JOB_LOCK_DURATION: duration.default(30_000),
+    /** How often workers look for stalled jobs (locks that expired) and put them back. */
+    STALLED_INTERVAL: duration.default(30_000),
+    LOG_LEVEL: logLevel,
+    LOG_PRETTY: bool.default(false),
+  })
+  // One Redis topology, and a hash-tagged prefix on Cluster: checked in every process.
+  .superRefine(checkRedisEnv);
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

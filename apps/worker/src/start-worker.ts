@@ -5,6 +5,7 @@ import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
 import { readinessChecks } from '@foley/shared/infra/readiness';
 import { createRedis } from '@foley/shared/infra/redis';
+import { redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
@@ -16,6 +17,7 @@ import { createFalGateway } from './clients/fal';
 import { createFalSlots } from './clients/fal-slots';
 import { createGuardedFetch } from './clients/http-fetch';
 import { createJobSignals } from './clients/job-signals';
+import { createReplicaAck } from './clients/replica-ack';
 import type { WorkerConfig } from './config';
 import type { DubDeps } from './dubbing/dub-deps';
 import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
@@ -36,8 +38,9 @@ export async function startWorker(
   logger: Logger,
   hooks: { onJobFinished?: OnJobFinished; emitBatchEvent?: EmitBatchEvent } = {},
 ): Promise<RunningWorker> {
-  const redis = createRedis(config.REDIS_URL, 'worker');
-  const subscriber = createRedis(config.REDIS_URL, 'worker');
+  const redisSettings = redisSettingsOf(config);
+  const redis = createRedis(redisSettings, 'worker');
+  const subscriber = createRedis(redisSettings, 'subscriber');
   const keys = foleyKeys(config.QUEUE_PREFIX);
   const signalStore = createJobSignalStore({ redis, keys });
   const metrics = createMetrics({ service: 'worker' });
@@ -72,6 +75,12 @@ export async function startWorker(
   const webhookBase = config.FAL_WEBHOOK_BASE_URL?.replace(/\/+$/, '');
 
   const seam = dubMetrics(metrics);
+  // `redis` is also the connection BullMQ's job.updateData writes through: WAIT on it covers those writes.
+  const replicaAck = createReplicaAck({
+    redis,
+    replicas: redisSettings.waitReplicas,
+    timeoutMs: redisSettings.waitTimeoutMs,
+  });
   const deps: DubDeps = {
     fal: instrumentFal(
       createFalGateway({
@@ -92,6 +101,7 @@ export async function startWorker(
     slots: createFalSlots({ redis, key: keys.falSlots(), limit: config.FAL_CONCURRENCY }),
     claimSubmit: signalStore.claimSubmit,
     releaseSubmit: signalStore.releaseSubmit,
+    confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
     signals: createJobSignals(subscriber, signalStore.channel),
     isCancelRequested: signalStore.isCancelRequested,
     clearCancelRequest: signalStore.clearCancelRequest,

@@ -135,6 +135,7 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     slots: fakeSlots(),
     claimSubmit: async (id) => !claims.has(id) && Boolean(claims.add(id)),
     releaseSubmit: async (id) => void claims.delete(id),
+    confirmReplicated: async () => true,
     signals: {
       async wait(_id, ms) {
         clock += ms;

@@ -1,10 +1,9 @@
-import { createRedis } from '@foley/shared/infra/redis';
-import type { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, pingRedis, resolveTestRedisUrl, spawnRedisServer, testPrefix } from './redis';
 
 describe('test Redis', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const mine = testPrefix('redis-helper');
   const neighbour = testPrefix('redis-helper');
 

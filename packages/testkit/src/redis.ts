@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
+import { Cluster, Redis } from 'ioredis';
 import { dockerAvailable } from './docker';
 import { freePort } from './listen';
 
@@ -102,16 +103,34 @@ export function testPrefix(label = 'x'): string {
   return `test-${label.replace(/[^A-Za-z0-9_-]/g, '-')}-${randomBytes(5).toString('hex')}`;
 }
 
-/** Deletes the keys under `${prefix}:` with SCAN + UNLINK (never FLUSHALL: Redis is shared). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+/**
+ * Deletes the keys under `${prefix}:` with SCAN + UNLINK (never FLUSHALL: Redis is shared). On a Cluster
+ * SCAN sees one node only, so every master is scanned.
+ */
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<number> {
   if (!prefix) throw new Error('deleteKeys needs a non-empty prefix');
+  // A killed master can linger in the node list until the slots are refreshed: scan the live ones only
+  // (a worker-role connection to a dead node would wait for it forever).
+  const nodes =
+    redis instanceof Cluster ? redis.nodes('master').filter((n) => n.status === 'ready') : [redis];
+  let deleted = 0;
+  for (const node of nodes) deleted += await deleteOnNode(node, redis, prefix);
+  return deleted;
+}
+
+async function deleteOnNode(node: Redis, client: RedisClient, prefix: string): Promise<number> {
   const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
   let cursor = '0';
   let deleted = 0;
   // Bounded: a SCAN cursor returns to 0 after one full pass; the cap only guards against a bug.
   for (let round = 0; round < 1_000_000; round++) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
+    const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    if (!(client instanceof Cluster)) {
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+    } else {
+      // One key at a time through the cluster client, which routes by slot (a prefix may span slots).
+      for (const key of keys) deleted += await client.unlink(key);
+    }
     cursor = next;
     if (cursor === '0') break;
   }

@@ -1,7 +1,7 @@
 import type { BatchStore } from '@foley/shared/batches/store';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 /** At most this many running jobs are looked at; past it `processing` is a lower bound. */
 const RUNNING_SAMPLE = 1_000;
@@ -13,7 +13,7 @@ const RUNNING_SAMPLE = 1_000;
  */
 export function createBatchProgress(deps: {
   queue: Pick<Queue, 'getRanges'>;
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   batches: BatchStore;
 }) {

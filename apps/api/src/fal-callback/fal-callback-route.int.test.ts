@@ -4,14 +4,13 @@ import { createWebhookSigner, type WebhookSigner } from '@foley/fal-emulator/sig
 import { newId } from '@foley/shared/ids';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import { createLogger } from '@foley/shared/infra/logger';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData } from '@foley/shared/jobs/contract';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { listenOnLoopback } from '@foley/testkit/listen';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app';
 import { parseApiKeys } from '../http/auth';
@@ -25,8 +24,8 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
   const prefix = testPrefix('fal-webhook');
   const keys = foleyKeys(prefix);
   const fal: WebhookSigner = createWebhookSigner();
-  let redis: Redis;
-  let subscriber: Redis;
+  let redis: RedisClient;
+  let subscriber: RedisClient;
   let queue: Queue<DubJobData>;
   let api: Server;
   let jwksServer: Server;

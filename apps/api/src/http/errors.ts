@@ -1,6 +1,6 @@
 import { ApiError } from '@foley/shared/errors';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 
 interface BodyParserError {
   type?: string;
@@ -9,7 +9,7 @@ interface BodyParserError {
 }
 
 /** Maps every error to `{error: {code, message, details?, request_id}}`; a 500 only for real bugs. */
-export function errorHandler(opts: { redis: Redis }): ErrorRequestHandler {
+export function errorHandler(opts: { redis: RedisClient }): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const requestId = res.locals.requestId as string | undefined;
     const apiError = toApiError(err, opts.redis);
@@ -30,7 +30,7 @@ export function errorHandler(opts: { redis: Redis }): ErrorRequestHandler {
   };
 }
 
-function toApiError(err: unknown, redis: Redis): ApiError {
+function toApiError(err: unknown, redis: RedisClient): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as BodyParserError & Error;
   switch (e?.type) {
@@ -56,14 +56,19 @@ function toApiError(err: unknown, redis: Redis): ApiError {
   return new ApiError('internal_error', 'internal error');
 }
 
+/**
+ * Errors of a Redis that is down or failing over: connection loss, a Cluster electing a new master for
+ * a slot (CLUSTERDOWN, TRYAGAIN, slot refresh), a Sentinel-managed master being replaced (READONLY from
+ * a demoted one, MASTERDOWN, LOADING), or the shared WAIT of a replica that is not there (NOREPLICAS).
+ */
 const isRedisConnectionError = (e: Error | undefined) =>
   !!e?.message &&
-  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ETIMEDOUT|Command timed out|max retries/i.test(
+  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Command timed out|max retries|CLUSTERDOWN|TRYAGAIN|Failed to refresh slots|Too many Cluster redirections|Cluster isn't ready|All sentinels are unreachable|MASTERDOWN|LOADING|READONLY|NOREPLICAS/i.test(
     e.message,
   );
 
 /** Answers 503 at once while Redis is down instead of letting requests queue up behind it. */
-export function requireRedis(redis: Redis): RequestHandler {
+export function requireRedis(redis: RedisClient): RequestHandler {
   return (_req, _res, next) => {
     if (redis.status !== 'ready') {
       throw new ApiError('service_unavailable', 'the job store (Redis) is unavailable; retry shortly');

@@ -1,6 +1,6 @@
 import { ApiError } from '@foley/shared/errors';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { canonicalJson, sha256Hex } from './canonical-json';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -46,7 +46,7 @@ export interface Idempotency {
  * a repeat with the same body gets that id back, another body is a 422.
  */
 export function createIdempotency(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   ttlMs: number;
   now?: () => number;

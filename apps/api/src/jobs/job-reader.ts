@@ -1,10 +1,10 @@
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { ObjectStore } from '@foley/shared/infra/object-store';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { type JobSnapshot, type JobView, type QueueState, toJobView } from '@foley/shared/jobs/view';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 /** A job canceled while queued is removed from BullMQ; this record keeps what GET shows afterwards. */
 export interface CanceledJobRecord {
@@ -26,7 +26,7 @@ export interface JobReader {
  */
 export function createJobReader(deps: {
   queue: Queue<DubJobData, DubJobResult>;
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   store: Pick<ObjectStore, 'presignGet'>;
 }): JobReader {

@@ -1,6 +1,7 @@
 import { ApiError, notFound } from '@foley/shared/errors';
 import { newId } from '@foley/shared/ids';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { CreateJobBody, DubJobData, DubJobResult, JobStatus } from '@foley/shared/jobs/contract';
 import type { OnJobFinished } from '@foley/shared/jobs/finished';
 import { withModelDefaults } from '@foley/shared/jobs/model';
@@ -8,14 +9,13 @@ import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import type { JobView } from '@foley/shared/jobs/view';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type Idempotency, requestInProgress } from './idempotency';
 import type { CanceledJobRecord, JobReader } from './job-reader';
 import type { UrlPolicy } from './url-policy';
 
 export interface JobsServiceDeps {
   queue: Queue<DubJobData, DubJobResult>;
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   reader: JobReader;
   idempotency: Idempotency;

@@ -1,12 +1,11 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@foley/shared/infra/logger';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData } from '@foley/shared/jobs/contract';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app';
@@ -34,8 +33,8 @@ interface BoardJob {
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
-let redis: Redis;
-let workerRedis: Redis;
+let redis: RedisClient;
+let workerRedis: RedisClient;
 let prefix: string;
 let dubbing: Queue;
 let webhooks: Queue;

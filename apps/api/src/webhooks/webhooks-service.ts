@@ -1,10 +1,10 @@
 import type { FoleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { createWebhookProducer } from '@foley/shared/webhooks/producer';
 import { createWebhookStore } from '@foley/shared/webhooks/store';
 import type { Queue } from 'bullmq';
 import type { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { ApiConfig } from '../config';
 import type { JobsService } from '../jobs/jobs-service';
 import { jobWebhooksRouter } from './job-webhooks-routes';
@@ -16,7 +16,7 @@ import { jobWebhooksRouter } from './job-webhooks-routes';
 export function createApiWebhooks(deps: {
   /** The `webhooks` queue (the server also shows it in the dashboard and metrics). */
   queue: Queue<WebhookJobData>;
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   config: Pick<ApiConfig, 'WEBHOOK_RETRY_SCHEDULE'>;
 }) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 
 /**
  * A lease-based semaphore in Redis: at most `limit` jobs across every worker process hold a fal request
@@ -26,7 +26,7 @@ end
 return 0`;
 
 export function createFalSlots(opts: {
-  redis: Redis;
+  redis: RedisClient;
   key: string;
   limit: number;
   leaseMs?: number;

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { type JobSignalType, parseJobSignal } from '@foley/shared/jobs/signals';
-import type { Redis } from 'ioredis';
 
 /**
  * Wakes a job that is waiting on fal when something happens to it elsewhere: the API asked to cancel it,
@@ -15,7 +15,7 @@ export interface JobSignals {
   close(): Promise<void>;
 }
 
-export function createJobSignals(subscriber: Redis, channelOf: (jobId: string) => string): JobSignals {
+export function createJobSignals(subscriber: RedisClient, channelOf: (jobId: string) => string): JobSignals {
   type Wake = (type: JobSignalType | 'unknown' | undefined) => void;
   const waiters = new Map<string, Set<Wake>>();
 

@@ -42,6 +42,11 @@ export interface DubDeps {
   claimSubmit: (jobId: string) => Promise<boolean>;
   /** Gives the claim back when fal certainly created no request (it refused, or was never reached). */
   releaseSubmit: (jobId: string) => Promise<void>;
+  /**
+   * True once Redis replicas hold the job's writes so far (the claim, the saved request id), so a
+   * failover cannot lose them; true at once where no replica is required. Bounded by REDIS_WAIT_TIMEOUT.
+   */
+  confirmReplicated: (jobId: string) => Promise<boolean>;
   signals: JobSignals;
   /** True when a client asked to cancel the job. */
   isCancelRequested: (jobId: string) => Promise<boolean>;

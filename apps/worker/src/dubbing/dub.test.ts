@@ -159,6 +159,32 @@ describe('processDubJob', () => {
     expect(job.data.fal_request_id).toBe('req_1');
   });
 
+  it('does not submit until replicas hold the claim, and waits for them again on the saved request id', async () => {
+    const fal = fakeFal();
+    const acks: boolean[] = [false];
+    const confirmed: Array<string | undefined> = [];
+    const ctx = fakeDeps({ fal });
+    const job = fakeJob();
+    ctx.deps.confirmReplicated = async () => {
+      confirmed.push(job.data.fal_request_id);
+      return acks.shift() ?? true;
+    };
+    // The replica did not acknowledge the claim in time: nothing is sent, the claim is given back.
+    await expect(processDubJob(job, ctx.deps)).rejects.toMatchObject({
+      code: 'internal_error',
+      retryable: true,
+    });
+    expect(fal.calls.submit).toBe(0);
+    expect(ctx.claims.size).toBe(0);
+    expect(job.data.fal_submit_started_at).toBeUndefined();
+
+    // Acknowledged: one submit, then a second confirmation once the request id is saved.
+    confirmed.length = 0;
+    await processDubJob(job, ctx.deps);
+    expect(fal.calls.submit).toBe(1);
+    expect(confirmed).toEqual([undefined, 'req_1']);
+  });
+
   it('submits once when two attempts of the same job run at once (a lost lock)', async () => {
     const fal = fakeFal();
     let release: () => void = () => {};

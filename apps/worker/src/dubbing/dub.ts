@@ -165,6 +165,14 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   const started = new Date(deps.now()).toISOString();
   try {
     await job.updateData({ ...before, fal_submit_started_at: started });
+    // A claim only the dying primary knew of would let the next attempt, after a failover, submit again.
+    if (!(await deps.confirmReplicated(job.id))) {
+      throw new PipelineError(
+        'internal_error',
+        'Redis replicas did not acknowledge the submit claim in time; not submitting yet',
+        { retryable: true },
+      );
+    }
   } catch (error) {
     // Nothing was sent, so leave no marker that would fail the next attempt as submit_outcome_unknown.
     await unclaim(job, before, deps);
@@ -180,6 +188,14 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
     throw error;
   }
   await job.updateData({ ...before, fal_request_id: requestId, fal_submitted_at: started });
+  // The saved id is what lets any later attempt resume instead of resubmitting: have a replica hold it
+  // before going on. The request exists at fal either way, so a slow replica only costs a warning.
+  if (!(await deps.confirmReplicated(job.id))) {
+    deps.logger.warn(
+      { job_id: job.id, fal_request_id: requestId },
+      'Redis replicas did not acknowledge the saved fal request id in time',
+    );
+  }
   await job.updateProgress({ phase: 'submitted' });
   return requestId;
 }

@@ -1,8 +1,8 @@
 import { PipelineError } from '@foley/shared/errors';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { FOLEY_BACKOFF, QUEUES } from '@foley/shared/queues/catalog';
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { backoffDelay } from './backoff';
 import { failAbandonedJob, processDubJob } from './dub';
 import type { DubDeps, DubJob } from './dub-deps';
@@ -10,7 +10,7 @@ import { JobDeferredError, JobReleasedError } from './job-control';
 
 /** The BullMQ side of dubbing: adapts jobs for the processor and turns its outcomes into BullMQ moves. */
 export function createDubbingWorker(opts: {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   deps: DubDeps;

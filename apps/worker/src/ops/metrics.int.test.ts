@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { PipelineError } from '@foley/shared/errors';
 import { createMetrics } from '@foley/shared/infra/metrics';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import { createS3ObjectStore, ensureBucket } from '@foley/shared/infra/s3';
 import type { DubJobData } from '@foley/shared/jobs/contract';
 import { QUEUES } from '@foley/shared/queues/catalog';
@@ -9,14 +9,13 @@ import { parsePrometheusText, sampleValue } from '@foley/testkit/prometheus-text
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { localS3Client, startLocalS3Server } from '@foley/testkit/s3';
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fakeDeps } from '../../test/dub-fakes';
 import type { FalGateway, FalQueueStatus } from '../clients/fal';
 import { dubMetrics, instrumentFal } from '../dubbing/dub-metrics';
 import { createDubbingWorker } from '../dubbing/dubbing-worker';
 
-let redis: Redis;
+let redis: RedisClient;
 let prefix: string;
 
 beforeAll(async () => {

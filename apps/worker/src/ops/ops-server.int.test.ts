@@ -5,16 +5,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createLogger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
 import { readinessChecks } from '@foley/shared/infra/readiness';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import { createS3ObjectStore, ensureBucket } from '@foley/shared/infra/s3';
 import { spawnRedisServer } from '@foley/testkit/redis';
 import { type LocalS3Server, localS3Client, startLocalS3Server } from '@foley/testkit/s3';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type OpsServer, startOpsServer } from './ops-server';
 
 let redisServer: { url: string; stop(): void };
-let redis: Redis;
+let redis: RedisClient;
 let s3Server: LocalS3Server;
 let s3: S3Client;
 let ops: OpsServer;

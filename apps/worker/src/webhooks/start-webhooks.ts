@@ -1,5 +1,6 @@
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { OnJobFinished } from '@foley/shared/jobs/finished';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import type { Allowlist } from '@foley/shared/ssrf/url-guard';
@@ -7,7 +8,6 @@ import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { createWebhookProducer, type WebhookProducer } from '@foley/shared/webhooks/producer';
 import { createWebhookStore, type WebhookAttemptOutcome } from '@foley/shared/webhooks/store';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createGuardedFetch } from '../clients/http-fetch';
 import type { WorkerConfig } from '../config';
 import { createWebhookWorker } from './webhook-worker';
@@ -35,7 +35,7 @@ export async function startWebhooks(opts: {
     | 'JOB_LOCK_DURATION'
     | 'STALLED_INTERVAL'
   >;
-  connection: Redis;
+  connection: RedisClient;
   allowlist: Allowlist;
   logger: Logger;
   onOutcome?: (outcome: WebhookAttemptOutcome) => void;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { foleyKeys } from '@foley/shared/infra/keys';
-import { createRedis } from '@foley/shared/infra/redis';
+import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import type { WebhookJobData } from '@foley/shared/webhooks/events';
@@ -10,7 +10,6 @@ import { createWebhookStore, type WebhookAttemptOutcome } from '@foley/shared/we
 import { listenOnLoopback } from '@foley/testkit/listen';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardedFetch } from '../clients/http-fetch';
@@ -85,7 +84,7 @@ describe('webhook delivery (real Redis, loopback receiver)', () => {
     allowlist?: string[];
     concurrency?: number;
   }) {
-    const redis: Redis = createRedis(redisUrl, 'worker');
+    const redis: RedisClient = createRedis(redisUrl, 'worker');
     const prefix = testPrefix('webhooks');
     const store = createWebhookStore({ redis, keys: foleyKeys(prefix) });
     const queue = new Queue<WebhookJobData>(QUEUES.webhooks.name, { connection: redis, prefix });

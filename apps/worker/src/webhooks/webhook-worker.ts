@@ -1,8 +1,8 @@
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { QUEUES, WEBHOOK_BACKOFF } from '@foley/shared/queues/catalog';
 import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { webhookRetryDelay } from '@foley/shared/webhooks/retry-schedule';
 import { type BackoffStrategy, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type DeliverWebhookDeps, deliverWebhook, WebhookAttemptError } from './deliver-webhook';
 
 /**
@@ -10,7 +10,7 @@ import { type DeliverWebhookDeps, deliverWebhook, WebhookAttemptError } from './
  * their timeout never take a slot from dubbing.
  */
 export function createWebhookWorker(opts: {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   /** Retry delays (ms) for jobs that do not carry their own. */

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
 import type { BatchEndStatus } from './contract';
 import { BATCH_FIELDS, type BatchRecord, decodeBatch, encodeBatch, type NewBatch } from './record';
@@ -74,7 +74,11 @@ export interface BatchCreation {
   rejected: unknown[];
 }
 
-export function createBatchStore(deps: { redis: Redis; keys: FoleyKeys; ttlSeconds?: number }): BatchStore {
+export function createBatchStore(deps: {
+  redis: RedisClient;
+  keys: FoleyKeys;
+  ttlSeconds?: number;
+}): BatchStore {
   const { redis, keys } = deps;
   const ttl = deps.ttlSeconds ?? BATCH_TTL_SECONDS;
 

@@ -1,18 +1,17 @@
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { startTestS3, type TestS3 } from '@foley/testkit/s3';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../ids';
 import { foleyKeys } from '../infra/keys';
 import type { ObjectStore } from '../infra/object-store';
-import { createRedis } from '../infra/redis';
+import { createRedis, type RedisClient } from '../infra/redis';
 import { createS3ObjectStore } from '../infra/s3';
 import type { JobView } from '../jobs/view';
 import { type BatchView, type ManifestLine, manifestKey } from './contract';
 import { createBatchStore } from './store';
 import { createBatchTracker, type EmitBatchEvent } from './tracker';
 
-let redis: Redis;
+let redis: RedisClient;
 let s3: TestS3;
 let store: ObjectStore;
 const prefix = testPrefix('batch-tracker');

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
 import type { ObjectStore } from '../infra/object-store';
+import type { RedisClient } from '../infra/redis';
 import type { OnJobFinished } from '../jobs/finished';
 import { type BatchView, manifestKey } from './contract';
 import { manifestLine, manifestText } from './manifest';
@@ -16,7 +16,7 @@ export type EmitBatchEvent = (event: {
 }) => Promise<unknown>;
 
 export interface BatchTrackerDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   store: Pick<ObjectStore, 'bucket' | 'putText' | 'presignGet'>;
   emit?: EmitBatchEvent;

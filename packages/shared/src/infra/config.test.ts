@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, csv, duration, loadConfig, parseDuration, redisEnv } from './config';
+import { ConfigError, csv, duration, loadConfig, parseDuration } from './config';
+import { redisEnv } from './redis-config';
 
 describe('loadConfig', () => {
   const schema = z.object({
@@ -13,7 +14,8 @@ describe('loadConfig', () => {
 
   it('applies defaults and treats empty strings as unset', () => {
     const cfg = loadConfig(schema, { API_SECRET_KEY: 'x'.repeat(16), PORT: '', LIST: 'a, b,,c', WAIT: '2m' });
-    expect(cfg).toMatchObject({ REDIS_URL: 'redis://127.0.0.1:6379', QUEUE_PREFIX: 'foley', PORT: 3000 });
+    expect(cfg).toMatchObject({ QUEUE_PREFIX: 'foley', PORT: 3000 });
+    expect(cfg.REDIS_URL).toBeUndefined();
     expect(cfg.LIST).toEqual(['a', 'b', 'c']);
     expect(cfg.WAIT).toBe(120_000);
   });

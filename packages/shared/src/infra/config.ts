@@ -88,16 +88,7 @@ export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
-/** Shared fragments; each process composes its own schema from these. */
-export const redisEnv = {
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  /** BullMQ key prefix. For Redis Cluster use a hash tag, e.g. `{foley}`. */
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - { } only')
-    .default('foley'),
-};
-
+/** Shared fragments; each process composes its own schema from these (Redis: `redis-config.ts`). */
 export const s3Env = {
   S3_BUCKET: z.string().min(3),
   S3_ENDPOINT: z.string().url().optional(),

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { ObjectStore } from './object-store';
+import type { RedisClient } from './redis';
 
 /** Readiness of a process (API, worker): can it reach what it needs right now? */
 
@@ -15,7 +15,7 @@ export interface Readiness {
   checks: Record<string, CheckResult>;
 }
 
-export const readinessChecks = (redis: Redis, store: Pick<ObjectStore, 'ping'>): ReadinessCheck[] => [
+export const readinessChecks = (redis: RedisClient, store: Pick<ObjectStore, 'ping'>): ReadinessCheck[] => [
   { name: 'redis', check: async () => void (await redis.ping()) },
   { name: 's3', check: () => store.ping() },
 ];

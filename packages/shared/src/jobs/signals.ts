@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
 
 /**
@@ -50,7 +50,7 @@ export interface JobSignalStore {
 }
 
 export function createJobSignalStore(deps: {
-  redis: Pick<Redis, 'set' | 'del' | 'exists' | 'publish'>;
+  redis: Pick<RedisClient, 'set' | 'del' | 'exists' | 'publish'>;
   keys: Pick<FoleyKeys, 'cancelRequested' | 'jobEvents' | 'falSubmitClaim'>;
   now?: () => number;
 }): JobSignalStore {

@@ -1,10 +1,9 @@
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isId } from '../ids';
 import { foleyKeys } from '../infra/keys';
-import { createRedis } from '../infra/redis';
+import { createRedis, type RedisClient } from '../infra/redis';
 import type { JobView } from '../jobs/view';
 import { QUEUES, WEBHOOK_BACKOFF } from '../queues/catalog';
 import { eventIdFor, type WebhookJobData } from './events';
@@ -27,7 +26,7 @@ function finishedJob(overrides: Partial<JobView> = {}): JobView {
 }
 
 describe('webhook producer and store (real Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let prefix: string;
   let queue: Queue<WebhookJobData>;
   let clock: number;

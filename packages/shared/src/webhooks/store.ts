@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FoleyKeys } from '../infra/keys';
+import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
 import {
   type WebhookEventType,
@@ -60,7 +60,7 @@ export interface WebhookStore {
 }
 
 export function createWebhookStore(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: FoleyKeys;
   ttlSeconds?: number;
   now?: () => number;
