@@ -1,20 +1,20 @@
 import { createBatchStore } from '@foley/shared/batches/store';
 import { createBatchTracker } from '@foley/shared/batches/tracker';
 import { foleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import { createRedis } from '@foley/shared/infra/redis';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import type { JobView } from '@foley/shared/jobs/view';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotency } from '../jobs/idempotency';
 import { createJobsService } from '../jobs/jobs-service';
 import { createUrlPolicy } from '../jobs/url-policy';
 import { createBatchesService } from './batches-service';
 
-let redis: Redis;
+let redis: RedisClient;
 let queue: Queue<DubJobData, DubJobResult>;
 const prefix = testPrefix('batch-intake');
 const keys = foleyKeys(prefix);

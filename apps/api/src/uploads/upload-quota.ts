@@ -1,6 +1,6 @@
 import { ApiError } from '@foley/shared/errors';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@foley/shared/infra/redis';
 
 const HOUR_MS = 3_600_000;
 
@@ -15,7 +15,7 @@ export interface UploadQuota {
  * API process shares it. A refused request still counts: a client hammering past the limit gains nothing.
  */
 export function createUploadQuota(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: Pick<FoleyKeys, 'uploadUrls'>;
   perHour: number;
   now?: () => number;
