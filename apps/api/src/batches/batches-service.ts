@@ -157,7 +157,13 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
     } catch (err) {
       deps.logger?.warn({ err, batch_id: id }, 'undoing a failed batch intake failed');
     }
-    if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+    if (idempotencyKey)
+      await deps.idempotency.release(
+        tenant,
+        idempotencyKey,
+        id,
+        async () => (await batches.read(id)) === undefined,
+      );
   }
 
   /** The batch an earlier request with the same key created; undefined while (or if never) written. */

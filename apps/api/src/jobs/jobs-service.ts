@@ -83,7 +83,13 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       await deps.redis.zadd(deps.keys.tenantJobs(tenant), 0, data.id);
       await deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts));
     } catch (error) {
-      if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+      if (idempotencyKey)
+        await deps.idempotency.release(
+          tenant,
+          idempotencyKey,
+          data.id,
+          async () => (await deps.queue.getJob(data.id)) === undefined,
+        );
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
       throw error;
     }
