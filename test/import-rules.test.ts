@@ -46,6 +46,18 @@ const rules: Array<{ rule: string; files: string[]; refused: string[]; allowed: 
     refused: ['../apps/api/src/server', '../packages/shared/src/infra/s3', '../../api/src/server'],
     allowed: ['@foley/shared/infra/s3', './support/stack'],
   },
+  {
+    rule: 'the published SDK imports no workspace package (its API types are generated)',
+    files: ['packages/client/src/jobs.ts', 'packages/client/src/webhooks/verify.ts'],
+    refused: ['@foley/shared/jobs/contract', '@foley/api/http/public-types', '@foley/shared'],
+    allowed: ['./transport.js', 'node:crypto'],
+  },
+  {
+    rule: "the SDK's tests may use workspace packages (the server's signer)",
+    files: ['packages/client/src/webhooks/verify.test.ts'],
+    refused: ['../../../shared/src/webhooks/signature'],
+    allowed: ['@foley/shared/webhooks/signature', 'standardwebhooks'],
+  },
 ];
 const cases = rules.flatMap(({ rule, files, refused, allowed }) =>
   files.flatMap((file) => [

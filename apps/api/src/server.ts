@@ -95,12 +95,6 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metricsRouter(metrics.registry),
     openapiRouter(),
     ...(dashboard ? [dashboard] : []),
-    // Public (before the /v1 API-key check): fal's signed callback, POST /v1/fal/webhook.
-    falCallbackRouter({
-      verifier: createFalWebhookVerifier({ jwksUrl: falJwksUrl(config) }),
-      jobs: reader,
-      signals: createJobSignalStore({ redis, keys }),
-    }),
   ];
   const batches = createBatchesService({
     queue: dubbing,
@@ -128,7 +122,21 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     }),
     webhooks.jobWebhooksRouter(jobs),
   ];
-  const app = createApp({ logger, redis, apiKeys, publicRouters, apiRouters });
+  const app = createApp({
+    logger,
+    redis,
+    apiKeys,
+    publicRouters,
+    // Public (before the /v1 API-key check): fal's signed callback, POST /v1/fal/webhook.
+    publicV1Routers: [
+      falCallbackRouter({
+        verifier: createFalWebhookVerifier({ jwksUrl: falJwksUrl(config) }),
+        jobs: reader,
+        signals: createJobSignalStore({ redis, keys }),
+      }),
+    ],
+    apiRouters,
+  });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));

@@ -1,4 +1,4 @@
-import { ApiRequestError, ApiUnreachableError } from './api-client';
+import { FoleyApiError, FoleyConnectionError } from '@foley/client';
 
 export const EXIT = {
   ok: 0,
@@ -19,13 +19,13 @@ export class UsageError extends Error {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof ApiRequestError || error instanceof ApiUnreachableError) return EXIT.api;
+  if (error instanceof FoleyApiError || error instanceof FoleyConnectionError) return EXIT.api;
   return EXIT.api;
 }
 
 /** What is printed for an error that ends the CLI (with the API's validation details). */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiRequestError) {
+  if (error instanceof FoleyApiError) {
     const head = `error: the API answered ${error.status} ${error.code}: ${error.message}`;
     const details = Array.isArray(error.details) ? error.details.slice(0, 20).map(detailLine) : [];
     return [head, ...details].join('\n');

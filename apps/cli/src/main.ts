@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
+import { createFoleyClient } from '@foley/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { createApiClient } from './api-client';
 import { cancel, status } from './commands/status';
 import { submit } from './commands/submit';
 import { EXIT, errorMessage, exitCodeFor } from './exit-codes';
@@ -11,6 +11,8 @@ interface GlobalOptions {
   apiKey?: string;
   json?: boolean;
 }
+
+const CLI_RETRIES = 2;
 
 const positiveSeconds = (value: string) => {
   const n = Number(value);
@@ -34,12 +36,15 @@ export async function run(argv: string[], env: Record<string, string | undefined
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
+  const key = (g: GlobalOptions) => g.apiKey ?? env.FOLEY_API_KEY;
   const client = (cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     return {
-      api: createApiClient({
-        baseUrl: g.apiUrl ?? 'http://127.0.0.1:3000',
-        apiKey: g.apiKey ?? env.FOLEY_API_KEY,
+      api: createFoleyClient({
+        apiUrl: g.apiUrl ?? 'http://127.0.0.1:3000',
+        ...(key(g) ? { apiKey: key(g) } : {}),
+        // A person is waiting: a down API is reported after a couple of quick retries, not many.
+        retries: CLI_RETRIES,
       }),
       json: g.json,
     };

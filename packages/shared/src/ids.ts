@@ -11,16 +11,22 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
  * (cursor pages) and never collide in practice (80 random bits).
  */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  const time = idTimePart(now);
+  const bytes = randomBytes(16);
+  let random = '';
+  for (const b of bytes) random += ALPHABET[b % 32];
+  return `${prefix}_${time}${random}`;
+}
+
+/** The 10 characters of millisecond time an id starts with (after its prefix): ids of `now` sort from here. */
+export function idTimePart(now: number): string {
   let time = '';
   let t = now;
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
-  let random = '';
-  for (const b of bytes) random += ALPHABET[b % 32];
-  return `${prefix}_${time}${random}`;
+  return time;
 }
 
 const ID_PATTERN = /^(job|bat|evt)_[0-9a-hjkmnp-tv-z]{26}$/;

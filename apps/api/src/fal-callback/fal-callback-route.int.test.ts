@@ -60,7 +60,8 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
       logger: createLogger({ name: 'test', level: 'silent' }),
       redis,
       apiKeys: parseApiKeys(['tenant-a:test_key_tenant_a_0001']),
-      publicRouters: [
+      publicRouters: [],
+      publicV1Routers: [
         falCallbackRouter({
           verifier: createFalWebhookVerifier({ jwksUrl }),
           jobs: createJobReader({ queue, redis, keys, store: { presignGet: async () => 'unused' } }),

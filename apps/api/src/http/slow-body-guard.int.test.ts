@@ -15,7 +15,8 @@ afterEach(async () => {
 
 async function serve(opts: { maxConcurrent: number; readTimeoutMs: number }) {
   const app = express();
-  app.post('/hook', slowBodyGuard(opts), express.raw({ type: () => true }), (req, res) => {
+  const guard = slowBodyGuard(opts);
+  app.post('/hook', guard, express.raw({ type: () => true }), (req, res) => {
     res.json({ bytes: (req.body as Buffer).length });
   });
   app.use(errorHandler({ redis: { status: 'ready' } as never }));
@@ -28,7 +29,7 @@ async function serve(opts: { maxConcurrent: number; readTimeoutMs: number }) {
         server.close(() => resolve());
       }),
   );
-  return { port, url };
+  return { port, url, guard };
 }
 
 /** A client that sends headers announcing 1,000 bytes, then one byte, then nothing. */
@@ -62,13 +63,16 @@ describe('slowBodyGuard', () => {
   });
 
   it('answers 503 past the concurrency cap, and takes requests again once the slow ones are gone', async () => {
-    const { port, url } = await serve({ maxConcurrent: 2, readTimeoutMs: 400 });
+    const { port, url, guard } = await serve({ maxConcurrent: 2, readTimeoutMs: 30_000 });
     const slow = [await trickle(port), await trickle(port)];
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && guard.inFlight() < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(guard.inFlight()).toBe(2);
     const refused = await fetch(`${url}/hook`, { method: 'POST', body: '{}' });
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+    for (const s of slow) s.socket.destroy();
     await Promise.all(slow.map((s) => s.closedAfterMs));
+    for (let i = 0; i < 200 && guard.inFlight() > 0; i++) await new Promise((r) => setTimeout(r, 25));
     const accepted = await fetch(`${url}/hook`, { method: 'POST', body: '{}' });
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ bytes: 2 });

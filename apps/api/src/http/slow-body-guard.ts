@@ -6,9 +6,12 @@ import type { RequestHandler } from 'express';
  * and each must arrive whole within `readTimeoutMs` (its socket is closed otherwise), so a client that
  * trickles bytes cannot hold sockets and memory for minutes.
  */
-export function slowBodyGuard(opts: { maxConcurrent: number; readTimeoutMs: number }): RequestHandler {
+export function slowBodyGuard(opts: {
+  maxConcurrent: number;
+  readTimeoutMs: number;
+}): RequestHandler & { inFlight(): number } {
   let inFlight = 0;
-  return (req, res, next) => {
+  const guard: RequestHandler = (req, res, next) => {
     if (inFlight >= opts.maxConcurrent) {
       res.set('Connection', 'close');
       throw new ApiError('service_unavailable', 'too many requests on this route right now; retry shortly');
@@ -30,4 +33,5 @@ export function slowBodyGuard(opts: { maxConcurrent: number; readTimeoutMs: numb
     res.once('close', finish);
     next();
   };
+  return Object.assign(guard, { inFlight: () => inFlight });
 }

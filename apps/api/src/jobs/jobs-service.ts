@@ -6,7 +6,8 @@ import type { CreateJobBody, DubJobData, DubJobResult, JobStatus } from '@foley/
 import type { OnJobFinished } from '@foley/shared/jobs/finished';
 import { withModelDefaults } from '@foley/shared/jobs/model';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
-import type { JobView } from '@foley/shared/jobs/view';
+import { indexTenantJob } from '@foley/shared/jobs/tenant-index';
+import { type JobView, toJobView } from '@foley/shared/jobs/view';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
 import type { Queue } from 'bullmq';
 import { type Idempotency, requestInProgress } from './idempotency';
@@ -80,8 +81,12 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       }
     }
     try {
-      await deps.redis.zadd(deps.keys.tenantJobs(tenant), 0, data.id);
-      await deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts));
+      // One round trip: the index entry and the job go out together (the index is read by id, so a
+      // listed id whose job is not there yet reads as expired for a moment, never wrong).
+      await Promise.all([
+        indexTenantJob(deps.redis, deps.keys.tenantJobs(tenant), data.id, now()),
+        deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts)),
+      ]);
     } catch (error) {
       if (idempotencyKey)
         await deps.idempotency.release(
@@ -93,8 +98,9 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
       throw error;
     }
-    const job = await deps.reader.view(data.id);
-    if (!job) throw new Error(`job ${data.id} vanished right after it was added`);
+    // The answer is built from what was just written: re-reading it would cost three more round trips
+    // and could only add a worker's progress, which the client learns from GET anyway.
+    const job = toJobView({ data, state: 'waiting', progress: undefined, attemptsMade: 0 });
     return { job, replayed: false };
   }
 

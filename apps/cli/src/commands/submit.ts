@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import type { ApiClient, Json } from '../api-client';
+import { type CreatedBatch, type FoleyClient, isJobEnded, type Job, type RejectedItem } from '@foley/client';
 import { downloadOutputs } from '../download';
 import { UsageError } from '../exit-codes';
 import { failureRows, formatTable } from '../failures';
@@ -20,15 +19,9 @@ export interface SubmitOptions {
   timeoutMs: number;
 }
 
-interface RejectedItem {
-  index: number;
-  line?: number;
-  errors: Array<{ field: string; rule: string; message: string }>;
-}
-
 /** `foley submit`: uploads local videos, submits one batch, optionally waits, downloads, reports. */
 export async function submit(
-  client: ApiClient,
+  client: FoleyClient,
   args: string[],
   opts: SubmitOptions,
   io: Io,
@@ -41,27 +34,27 @@ export async function submit(
     ...(opts.music !== undefined ? { background_music_prompt: opts.music } : {}),
     ...(opts.asmr ? { asmr_mode: true } : {}),
   };
-  const atomic = opts.atomic ? 'true' : undefined;
+  const settings = {
+    ...(opts.atomic ? { atomic: true } : {}),
+    ...(Object.keys(defaults).length ? { defaults } : {}),
+  };
   const inputByIndex = new Map<number, string>();
 
-  let created: Json;
+  let created: CreatedBatch;
   if (inputs.kind === 'batch-file') {
-    const text = await readFile(inputs.path, 'utf8');
-    const query = { atomic, ...stringValues(defaults) };
-    created = await client.createBatchFromText(text, inputs.contentType, query);
+    created = await client.batches.create({ path: inputs.path }, settings);
   } else {
     const urls = await uploadLocalVideos(client, inputs.videos, info);
     inputs.videos.forEach((v, i) => {
       inputByIndex.set(i, v.input);
     });
-    const body = {
-      items: urls.map((video_url) => ({ video_url })),
-      ...(Object.keys(defaults).length ? { defaults } : {}),
-    };
-    created = await client.createBatch(body, { atomic });
+    created = await client.batches.create(
+      urls.map((video_url) => ({ video_url })),
+      settings,
+    );
   }
-  const id = String(created.id);
-  const rejected = (created.rejected ?? []) as RejectedItem[];
+  const id = created.id;
+  const rejected = created.rejected ?? [];
   info(`batch ${id}: ${created.total} item(s) accepted, ${rejected.length} rejected`);
   if (rejected.length && !opts.json) println(io.stderr, rejectedTable(rejected, inputByIndex));
 
@@ -80,7 +73,9 @@ export async function submit(
   progress.stop();
   const jobs = await settledJobs(client, id, final.status !== 'processing');
   const failures = failureRows(jobs, inputByIndex);
-  const completed = jobs.filter((j) => j.status === 'completed') as never[];
+  const completed = jobs.filter((j) => j.status === 'completed' && j.output) as Parameters<
+    typeof downloadOutputs
+  >[0];
   const files = opts.out ? await downloadOutputs(completed, opts.out) : [];
   const timedOut = final.status === 'processing';
 
@@ -106,18 +101,22 @@ export async function submit(
  * A batch counts a job as ended a moment before its queue records it, so right after the batch ends a
  * job may still read `processing`: re-read (briefly, bounded) until every job shows its final state.
  */
-async function settledJobs(client: ApiClient, id: string, batchEnded: boolean): Promise<Json[]> {
-  let jobs = await client.batchJobs(id);
-  for (let round = 0; batchEnded && round < 50 && jobs.some((j) => !FINAL.has(String(j.status))); round++) {
+async function settledJobs(client: FoleyClient, id: string, batchEnded: boolean): Promise<Job[]> {
+  let jobs = await batchJobs(client, id);
+  for (let round = 0; batchEnded && round < 50 && jobs.some((j) => !isJobEnded(j)); round++) {
     await new Promise((r) => setTimeout(r, 200));
-    jobs = await client.batchJobs(id);
+    jobs = await batchJobs(client, id);
   }
   return jobs;
 }
 
-const FINAL = new Set(['completed', 'failed', 'canceled']);
+async function batchJobs(client: FoleyClient, id: string): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for await (const job of client.batches.jobs(id)) jobs.push(job);
+  return jobs;
+}
 
-async function uploadLocalVideos(client: ApiClient, videos: VideoInput[], info: (t: string) => void) {
+async function uploadLocalVideos(client: FoleyClient, videos: VideoInput[], info: (t: string) => void) {
   const urls: string[] = [];
   for (const v of videos) {
     if (v.kind === 'url') {
@@ -125,16 +124,7 @@ async function uploadLocalVideos(client: ApiClient, videos: VideoInput[], info: 
       continue;
     }
     info(`uploading ${v.path} (${(v.size / 1e6).toFixed(1)} MB)`);
-    const upload = await client.createUpload({
-      file_name: v.fileName,
-      content_type: v.contentType,
-      size: v.size,
-    });
-    await client.postFile(upload.upload_url, upload.upload_fields, {
-      path: v.path,
-      fileName: v.fileName,
-      contentType: v.contentType,
-    });
+    const upload = await client.uploads.put(v.path);
     urls.push(upload.video_url);
   }
   return urls;
@@ -148,6 +138,3 @@ function rejectedTable(rejected: RejectedItem[], inputs: ReadonlyMap<number, str
   });
   return formatTable(['INDEX', 'INPUT', 'FIELD', 'MESSAGE'], rows);
 }
-
-const stringValues = (o: Record<string, string | boolean>) =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));

@@ -8,6 +8,7 @@ import {
   modelOutputSchema,
 } from '@foley/shared/jobs/model';
 import { classifyFalError } from './fal-errors';
+import { streamUntilCompleted } from './fal-status-stream';
 import { singleShotSubmitFetch } from './fal-submit-fetch';
 
 export type FalQueueStatus =
@@ -23,6 +24,11 @@ export interface FalGateway {
   result(requestId: string): Promise<ModelOutput>;
   /** Asks fal to cancel; a request that already finished or is unknown is not an error. */
   cancel(requestId: string): Promise<void>;
+  /**
+   * Resolves true as soon as fal's status stream reports the request COMPLETED; false when the stream
+   * could not tell (failed, closed early, aborted). Optional: without it, polls alone find the end.
+   */
+  streamUntilCompleted?(requestId: string, abort: AbortSignal): Promise<boolean>;
 }
 
 /** No fal call may hang a job: each HTTP call gets this long (a hung submit counts as an unknown outcome). */
@@ -127,5 +133,7 @@ export function createFalGateway(opts: {
         throw classifyFalError(error, 'cancel');
       }
     },
+
+    streamUntilCompleted: (requestId, abort) => streamUntilCompleted(client, requestId, abort),
   };
 }

@@ -23,7 +23,7 @@ export type JobOutcome =
 /** Where the processor reports measurements (Prometheus in production, nothing in unit tests). */
 export interface DubMetrics {
   phase(name: 'preflight' | 'fal_queue' | 'fal_processing' | 'upload', seconds: number): void;
-  falRequest(op: 'submit' | 'status' | 'result' | 'cancel', status: string): void;
+  falRequest(op: 'submit' | 'status' | 'result' | 'cancel' | 'stream', status: string): void;
   jobFinished(status: JobOutcome['status'], code: string): void;
   retry(code: string): void;
 }

@@ -33,5 +33,17 @@ export function instrumentFal(fal: FalGateway, metrics: Pick<DubMetrics, 'falReq
     status: (requestId) => track('status', () => fal.status(requestId)),
     result: (requestId) => track('result', () => fal.result(requestId)),
     cancel: (requestId) => track('cancel', () => fal.cancel(requestId)),
+    ...(fal.streamUntilCompleted
+      ? {
+          // Never throws: counted as `ok` when it saw COMPLETED, `fallback` when the polls must tell.
+          streamUntilCompleted: async (requestId: string, abort: AbortSignal) => {
+            const completed = await (
+              fal.streamUntilCompleted as NonNullable<FalGateway['streamUntilCompleted']>
+            )(requestId, abort);
+            metrics.falRequest('stream', completed ? 'ok' : 'fallback');
+            return completed;
+          },
+        }
+      : {}),
   };
 }

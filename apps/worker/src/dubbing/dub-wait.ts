@@ -3,8 +3,12 @@ import { pollDelay } from './backoff';
 import type { DubDeps, DubJob } from './dub-deps';
 import { JobReleasedError } from './job-control';
 
+/** Status streams opened per attempt: a stream that keeps dropping leaves the end to the polls. */
+const MAX_STREAMS = 3;
+
 /**
- * Polls fal until the request is COMPLETED, recording the phase for GET /v1/jobs/:id. A cancel request or
+ * Waits until the request is COMPLETED: fal's status stream reports the end at once, polls (with backoff)
+ * record the phase for GET /v1/jobs/:id and are the fallback when the stream fails. A cancel request or
  * fal's webhook wakes it early; the deadline (anchored at submit time, so it survives restarts) cancels the
  * fal request and fails the job with `timeout`.
  */
@@ -20,7 +24,36 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
   let sawQueued = false;
   let inProgressSince: number | undefined;
 
-  for (;;) {
+  // The stream runs beside the polls; its COMPLETED wakes the current wait and ends the loop.
+  const stopStream = new AbortController();
+  const completedByStream = new AbortController();
+  let streams = 0;
+  let streaming = false;
+  const follow = () => {
+    if (!deps.fal.streamUntilCompleted || streaming || streams >= MAX_STREAMS) return;
+    streams++;
+    streaming = true;
+    void deps.fal
+      .streamUntilCompleted(requestId, stopStream.signal)
+      .then((completed) => {
+        if (completed) completedByStream.abort();
+      })
+      .finally(() => {
+        streaming = false;
+      });
+  };
+  const wakeOn = AbortSignal.any([deps.shutdown, completedByStream.signal]);
+  try {
+    for (;;) {
+      const done = await step();
+      if (done) return;
+    }
+  } finally {
+    stopStream.abort();
+  }
+
+  /** One round: checks, a poll, then a wait. True when fal is done. */
+  async function step(): Promise<boolean> {
     if (await deps.isCancelRequested(job.id)) {
       await deps.fal.cancel(requestId);
       throw new PipelineError('canceled', 'canceled by the client');
@@ -33,14 +66,21 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
       );
     }
 
+    if (completedByStream.signal.aborted) {
+      if (inProgressSince !== undefined)
+        deps.metrics?.phase('fal_processing', (deps.now() - inProgressSince) / 1000);
+      return true;
+    }
+
     try {
       const status = await deps.fal.status(requestId);
       statusErrors = 0;
       if (status.status === 'COMPLETED') {
         if (inProgressSince !== undefined)
           deps.metrics?.phase('fal_processing', (deps.now() - inProgressSince) / 1000);
-        return;
+        return true;
       }
+      follow();
       if (status.status === 'IN_QUEUE') sawQueued = true;
       else if (sawQueued && inProgressSince === undefined) {
         inProgressSince = deps.now();
@@ -68,7 +108,8 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
       pollDelay(polls++, { firstMs: config.pollFirstMs, maxMs: pollMaxMs }),
       deadline - deps.now(),
     );
-    await deps.signals.wait(job.id, delay, deps.shutdown);
+    await deps.signals.wait(job.id, delay, wakeOn);
     if (deps.shutdown.aborted) throw new JobReleasedError();
+    return false;
   }
 }

@@ -61,6 +61,9 @@ async function reportCompleted(
   try {
     await deps.slots.release(job.id);
     await deps.clearCancelRequest(job.id);
+    // A completed job never submits again, so its submit claim guards nothing any more: drop it now
+    // rather than keep a key per job for the failed-job retention.
+    await deps.releaseSubmit(job.id);
     await deps.onFinished(job, { status: 'completed', result });
   } catch (error) {
     log.warn(

@@ -1,5 +1,6 @@
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
+import { indexTenantJobs } from '../jobs/tenant-index';
 import { JOB_RETENTION } from '../queues/catalog';
 import type { BatchEndStatus } from './contract';
 import { BATCH_FIELDS, type BatchRecord, decodeBatch, encodeBatch, type NewBatch } from './record';
@@ -100,12 +101,11 @@ export function createBatchStore(deps: {
     async addJobs(batchId: string, tenant: string, jobIds: string[]): Promise<void> {
       if (jobIds.length === 0) return;
       const members = jobIds.flatMap((id) => [0, id]);
-      await redis
+      const multi = redis
         .multi()
         .zadd(keys.batchJobs(batchId), ...members)
-        .expire(keys.batchJobs(batchId), ttl)
-        .zadd(keys.tenantJobs(tenant), ...members)
-        .exec();
+        .expire(keys.batchJobs(batchId), ttl);
+      await indexTenantJobs(multi, keys.tenantJobs(tenant), jobIds, Date.now()).exec();
     },
 
     jobsKey: (batchId: string) => keys.batchJobs(batchId),

@@ -3,7 +3,6 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   type BucketLocationConstraint,
-  CopyObjectCommand,
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -112,23 +111,10 @@ export function createS3ObjectStore(deps: {
       if (uploaded.status === 'rejected') throw fail('upload', key, uploaded.reason);
       if (piped.status === 'rejected') throw fail('upload', key, piped.reason);
 
+      // The checksum is known only after the last byte, when the object's metadata is already fixed; it
+      // is returned for the job's result, where clients read it, rather than stamped on the object by a
+      // CopyObject that would cost one more request (and a server-side copy) per object.
       const { size, sha256 } = meter.result();
-      // The checksum is known only after the last byte, when the object's metadata is already fixed;
-      // an in-place copy is the one way S3 offers to add metadata. If-Match keeps us from stamping our
-      // checksum on another writer's object that replaced ours in between.
-      try {
-        await client.send(
-          new CopyObjectCommand({
-            ...headers,
-            CopySource: `${bucket}/${encodeKey(key)}`,
-            ...(uploaded.value.ETag ? { CopySourceIfMatch: uploaded.value.ETag } : {}),
-            MetadataDirective: 'REPLACE',
-            Metadata: { sha256 },
-          }),
-        );
-      } catch (error) {
-        throw fail('checksum metadata update', key, error);
-      }
       metrics?.onBytesUploaded?.(size);
       return { size, sha256 };
     },
@@ -223,9 +209,6 @@ function createMeter() {
   });
   return { stream, result: () => ({ size, sha256: hash.digest('base64') }) };
 }
-
-/** CopySource is `bucket/key` URL-encoded, with the key's slashes kept. */
-const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 
 function httpStatusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;

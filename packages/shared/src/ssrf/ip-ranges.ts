@@ -59,6 +59,8 @@ const MAPPED_V4 = ipaddr.parseCIDR('::ffff:0:0/96');
 const NAT64 = ipaddr.parseCIDR('64:ff9b::/96');
 const SIX_TO_FOUR = ipaddr.parseCIDR('2002::/16');
 
+const DOTTED_QUAD = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
 /**
  * Parses an IP address as it appears in DNS answers and URL hosts: dotted-quad IPv4 (only the
  * canonical four-part decimal form; legacy spellings like `127.1` are the URL parser's job) or IPv6,
@@ -66,7 +68,11 @@ const SIX_TO_FOUR = ipaddr.parseCIDR('2002::/16');
  */
 export function parseIp(value: string): IpAddress | undefined {
   const text = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  // Shape first: ipaddr.js validates by parsing and catching its own throw, which is costly for the
+  // common case of a host name (every submitted URL).
+  if (DOTTED_QUAD.test(text)) {
+    return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : undefined;
+  }
   if (text.includes(':') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
   return undefined;
 }

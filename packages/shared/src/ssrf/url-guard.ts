@@ -92,6 +92,17 @@ export function normalizeHost(hostname: string): string | undefined {
   return name === '' ? undefined : name;
 }
 
+/**
+ * `normalizeHost` for a host the WHATWG URL parser has already canonicalized (case, IDNA, legacy IPv4
+ * spellings): only the IPv6 brackets and trailing dots are left to remove, so no second parse.
+ */
+function hostOfUrl(url: URL): string | undefined {
+  const hostname = url.hostname;
+  if (hostname.startsWith('[')) return hostname.slice(1, -1);
+  const name = hostname.endsWith('.') ? hostname.replace(/\.+$/, '') : hostname;
+  return name === '' ? undefined : name;
+}
+
 // Names that can only resolve inside the machine or the local network (RFC 6761, 6762, 8375; ICANN's
 // `.internal`). DNS is checked again at connect; rejecting them here gives the client an early answer.
 const LOOPBACK_NAMES = /(^|\.)localhost$/;
@@ -111,10 +122,13 @@ export function checkUrlAtSubmit(raw: string, allowlist: Allowlist): SubmitVerdi
   if (url.username !== '' || url.password !== '') {
     return blocked('credentials', 'URL must not contain a user name or password');
   }
-  const host = normalizeHost(url.hostname);
+  const host = hostOfUrl(url);
   if (!host) return blocked('invalid_url', 'URL has no valid host');
-  if (isAllowed(allowlist, { host })) return { ok: true, url };
+  // One parse of the host, shared by the allowlist and the classifier (isAllowed would parse it again).
   const addr = parseIp(host);
+  if (allowlist.hosts.has(host) || (addr && allowlist.ranges.some((range) => inRange(addr, range)))) {
+    return { ok: true, url };
+  }
   if (addr) {
     const cls = classifyIp(addr);
     if (cls !== 'public') return blocked(cls, `URL host ${host} is ${describe(cls)}, which is not allowed`);

@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3ObjectStore } from '@foley/shared/infra/s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createS3ObjectStore, UPLOAD_PART_SIZE } from '@foley/shared/infra/s3';
 import { generatedBody } from '@foley/testkit/generated-body';
 import { localS3Client } from '@foley/testkit/s3';
 
 /**
- * One run of `scripts/bench-s3-copy.ts`, meant to run alone in its own process so its RSS is its own:
- * `stream` copies a generated body through ObjectStore.upload; `buffer` is the naive baseline that
- * reads the whole body into memory, then PutObject.
+ * One S3 copy, meant to run alone in its own process so its RSS is its own: `foley` copies a generated
+ * body through ObjectStore.upload (what the worker does: size and SHA-256 on the way); `raw` is the
+ * baseline, a bare lib-storage `Upload` of the same stream with the same part size and queue.
  */
-export type CopyMode = 'stream' | 'buffer';
+export type CopyMode = 'foley' | 'raw';
 
 export interface CopyRun {
   mode: CopyMode;
@@ -17,6 +16,7 @@ export interface CopyRun {
   seconds: number;
   startRssMiB: number;
   peakRssMiB: number;
+  requests: number;
 }
 
 const MiB = 1024 * 1024;
@@ -26,6 +26,14 @@ export async function runCopy(
   target: { endpoint: string; bucket: string; bytes: number },
 ): Promise<CopyRun> {
   const client = localS3Client(target.endpoint);
+  let requests = 0;
+  client.middlewareStack.add(
+    (next) => (args) => {
+      requests++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
   const body = generatedBody(target.bytes);
   const key = `bench/${mode}-${Date.now()}.bin`;
   const startRss = process.memoryUsage().rss;
@@ -35,25 +43,22 @@ export async function runCopy(
   }, 10);
   const started = performance.now();
   try {
-    if (mode === 'stream') {
+    if (mode === 'foley') {
       const store = createS3ObjectStore({ client, bucket: target.bucket, presignTtlSeconds: 60 });
       const { size } = await store.upload(key, body.stream, { contentType: 'application/octet-stream' });
       if (size !== target.bytes) throw new Error(`stored ${size} bytes, expected ${target.bytes}`);
     } else {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body.stream) chunks.push(chunk as Buffer);
-      const whole = Buffer.concat(chunks);
-      chunks.length = 0;
-      const sha256 = createHash('sha256').update(whole).digest('base64');
-      await client.send(
-        new PutObjectCommand({
+      await new Upload({
+        client,
+        params: {
           Bucket: target.bucket,
           Key: key,
-          Body: whole,
+          Body: body.stream,
           ContentType: 'application/octet-stream',
-          Metadata: { sha256 },
-        }),
-      );
+        },
+        partSize: UPLOAD_PART_SIZE,
+        queueSize: 2,
+      }).done();
     }
   } finally {
     clearInterval(sampler);
@@ -62,5 +67,12 @@ export async function runCopy(
   const seconds = (performance.now() - started) / 1000;
   // maxRSS (KiB) also catches a peak between two samples.
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  return { mode, bytes: target.bytes, seconds, startRssMiB: startRss / MiB, peakRssMiB: peakRss / MiB };
+  return {
+    mode,
+    bytes: target.bytes,
+    seconds,
+    startRssMiB: startRss / MiB,
+    peakRssMiB: peakRss / MiB,
+    requests,
+  };
 }

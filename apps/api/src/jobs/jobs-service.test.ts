@@ -1,0 +1,80 @@
+import { foleyKeys } from '@foley/shared/infra/keys';
+import { describe, expect, it } from 'vitest';
+import { createIdempotency } from './idempotency';
+import { createJobsService, type JobsServiceDeps } from './jobs-service';
+import { createUrlPolicy } from './url-policy';
+
+/**
+ * Round trips of `POST /v1/jobs`: every Redis call is a fake that answers on the next macrotask, and
+ * records in which "round" it was sent — calls sent before any answer arrived share a round.
+ */
+function roundCounter() {
+  let round = 0;
+  let answered = true;
+  const log: Array<{ round: number; call: string }> = [];
+  const send = <T>(call: string, value: T): Promise<T> => {
+    if (answered) {
+      round++;
+      answered = false;
+    }
+    log.push({ round, call });
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        answered = true;
+        resolve(value);
+      }, 1),
+    );
+  };
+  return { log, send, rounds: () => new Set(log.map((l) => l.round)).size };
+}
+
+function service(counter: ReturnType<typeof roundCounter>) {
+  const keys = foleyKeys('rt');
+  const redis = {
+    defineCommand(name: string) {
+      (redis as Record<string, unknown>)[name] = () => counter.send('index', 1);
+    },
+    set: () => counter.send('SET NX', 'OK'),
+    get: () => counter.send('GET', null),
+    on: () => redis, // connection events (a release Redis refused waits for 'ready'): none here
+  };
+  const queue = { add: () => counter.send('addJob', {}) };
+  const reader = {
+    snapshot: () => counter.send('reader.snapshot', undefined),
+    view: () => counter.send('reader.view', undefined),
+  };
+  return createJobsService({
+    queue,
+    redis,
+    keys,
+    reader,
+    idempotency: createIdempotency({ redis: redis as never, keys, ttlMs: 60_000 }),
+    urls: createUrlPolicy([]),
+    onJobFinished: async () => {},
+    attempts: 6,
+  } as unknown as JobsServiceDeps);
+}
+
+describe('jobs service: Redis round trips of a create', () => {
+  const body = { video_url: 'https://cdn.example.com/a.mp4' };
+
+  it('indexes and adds in one round trip and answers without reading the job back', async () => {
+    const counter = roundCounter();
+    const { job, replayed } = await service(counter).create('tenant-a', body);
+    expect(replayed).toBe(false);
+    expect(job).toMatchObject({ status: 'queued', attempts: 0, input: { video_url: body.video_url } });
+    expect(counter.log.map((l) => l.call).sort()).toEqual(['addJob', 'index']);
+    expect(counter.rounds()).toBe(1);
+  });
+
+  it('with an Idempotency-Key: the claim, then index and add together — two round trips', async () => {
+    const counter = roundCounter();
+    await service(counter).create('tenant-a', body, 'key-1');
+    expect(counter.log).toEqual([
+      { round: 1, call: 'SET NX' },
+      { round: 2, call: 'index' },
+      { round: 2, call: 'addJob' },
+    ]);
+    expect(counter.rounds()).toBe(2);
+  });
+});

@@ -1,0 +1,137 @@
+import { freePort } from '@foley/testkit/listen';
+import { Queue } from 'bullmq';
+import { watchCompletions } from '../lib/completions';
+import { API_KEY, type BenchContext, benchPrefix, foleyEnv } from '../lib/context';
+import { foleyJobData, sampleResult } from '../lib/jobs';
+import { startEmulatorProcess, startRole } from '../lib/processes';
+import { fmt, type PairResult } from '../lib/rows';
+import { quantile, spread } from '../lib/stats';
+
+/**
+ * A deterministic sequence of extra model times (ms), spread over a range, so no poll schedule lines
+ * up with all of them by luck.
+ */
+function extraDelays(count: number, rangeMs: number): number[] {
+  let x = 12345;
+  return Array.from({ length: count }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor((x / 2 ** 31) * rangeMs);
+  });
+}
+
+/**
+ * End-to-end overhead above the model's time at low load, no webhooks: one job at a time, POST →
+ * completed (as a queue-events client sees it) minus the model's time, through Foley vs a bare job in
+ * Redis (add → a worker that sleeps the same time → completed), alternating job by job.
+ */
+export async function e2ePair(ctx: BenchContext): Promise<PairResult> {
+  const count = ctx.smoke ? 2 : 15;
+  const baseMs = ctx.smoke ? 300 : 1000;
+  const extras = extraDelays(count, ctx.smoke ? 200 : 1500);
+  const prefix = benchPrefix('e2e');
+  const barePrefix = benchPrefix('bare-e2e');
+  const emulator = await startEmulatorProcess(
+    { FAL_EMULATOR_DELAY_MS: String(baseMs), FAL_EMULATOR_CONCURRENCY: '4', ...ctx.emulatorEnv },
+    await freePort(),
+  );
+  const env = foleyEnv(ctx, prefix, {
+    FAL_BASE_URL: emulator.url,
+    WORKER_CONCURRENCY: '4',
+    FAL_CONCURRENCY: '4',
+  });
+  const api = await startRole('api', env);
+  const worker = await startRole('worker', env);
+  const bare = await startRole('bare-worker', {
+    REDIS_URL: ctx.redisUrl,
+    QUEUE_PREFIX: barePrefix,
+    BENCH_CONCURRENCY: '4',
+    BENCH_RESULT: JSON.stringify(sampleResult('job_01jd2bench0000000000000000')),
+  });
+  const foleyDone = await watchCompletions(ctx.redisUrl, prefix);
+  const bareDone = await watchCompletions(ctx.redisUrl, barePrefix);
+  const bareQueue = new Queue('dubbing', { connection: { url: ctx.redisUrl }, prefix: barePrefix });
+  const video = `${emulator.url}/_emulator/samples/sample.mp4`;
+  await (await fetch(video)).arrayBuffer();
+
+  async function viaFoley(extraMs: number): Promise<number> {
+    if (extraMs > 0) {
+      const fault = await fetch(`${emulator.url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ op: 'run', delay_ms: extraMs, times: 1 }),
+      });
+      if (!fault.ok) throw new Error(`emulator fault: HTTP ${fault.status}`);
+    }
+    const started = performance.now();
+    const res = await fetch(`${api.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ video_url: video, sound_effect_prompt: `e2e ${extraMs}` }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    if (res.status !== 202) throw new Error(`e2e submit: HTTP ${res.status}`);
+    const done = await foleyDone.waitForJob(id, 60_000);
+    return done - started - (baseMs + extraMs);
+  }
+
+  async function viaBare(extraMs: number): Promise<number> {
+    const data = { ...foleyJobData(video), bench_model_ms: baseMs + extraMs };
+    const started = performance.now();
+    await bareQueue.add('dub', data, { jobId: data.id, removeOnComplete: { age: 604_800 } });
+    const done = await bareDone.waitForJob(data.id, 60_000);
+    return done - started - (baseMs + extraMs);
+  }
+
+  try {
+    await viaBare(0); // warm-up
+    await viaFoley(0);
+    const f: number[] = [];
+    const b: number[] = [];
+    for (const [i, extra] of extras.entries()) {
+      if (i % 2 === 0) {
+        b.push(await viaBare(extra));
+        f.push(await viaFoley(extra));
+      } else {
+        f.push(await viaFoley(extra));
+        b.push(await viaBare(extra));
+      }
+    }
+    const p50 = quantile(f, 0.5);
+    const p99 = quantile(f, 0.99);
+    return {
+      name: 'e2e',
+      rows: [
+        {
+          path: 'end-to-end overhead above model time, p50',
+          foley: `${fmt(p50)} ms`,
+          baseline: `${fmt(quantile(b, 0.5), 1)} ms`,
+          ratio: p50 / Math.max(1, quantile(b, 0.5)),
+          ratioSpread: spread(f, 0),
+          goal: 'Foley ≤ 50 ms',
+          met: p50 <= 50,
+        },
+        {
+          path: 'end-to-end overhead above model time, p99',
+          foley: `${fmt(p99)} ms`,
+          baseline: `${fmt(quantile(b, 0.99), 1)} ms`,
+          ratio: p99 / Math.max(1, quantile(b, 0.99)),
+          ratioSpread: spread(f, 0),
+          goal: 'Foley ≤ 150 ms',
+          met: p99 <= 150,
+        },
+      ],
+      details: [
+        `End-to-end: ${count} jobs one at a time, model time ${baseMs} ms plus ${Math.min(...extras)}–${Math.max(...extras)} ms varying per job ` +
+          "(an emulator `run` fault per job); the ratio column divides by the bare overhead (floored at 1 ms), the spread column is Foley's min–max in ms. " +
+          "Measured to the moment a queue-events client sees `completed`; the model time is the emulator's configured time (a render slower than it would count as overhead).",
+      ],
+      facts: { e2eP50: p50, e2eP99: p99 },
+    };
+  } finally {
+    await foleyDone.close();
+    await bareDone.close();
+    await bareQueue.close();
+    await Promise.all([worker.stop(), bare.stop(), api.stop()]);
+    await emulator.stop();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * One benchmark role per process, so each one's CPU is its own (read from /proc by the parent):
+ *   api | worker | bare-intake | bare-worker (the emulator runs its own main.ts: see processes.ts)
+ * Configured by env (the apps' own variables; BENCH_* for the baselines). Sends `{ ready, url }` over
+ * IPC when it serves, stops on SIGTERM.
+ */
+import { apiConfigSchema } from '@foley/api/config';
+import { startApi } from '@foley/api/server';
+import { loadConfig } from '@foley/shared/infra/config';
+import { createLogger } from '@foley/shared/infra/logger';
+import { workerConfigSchema } from '@foley/worker/config';
+import { startWorker } from '@foley/worker/start-worker';
+import { startBareIntake } from './baselines/bare-intake';
+import { startBareWorker } from './baselines/bare-worker';
+
+const env = process.env as Record<string, string>;
+const need = (name: string): string => {
+  const value = env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+};
+const logger = createLogger({ name: 'bench', level: env.LOG_LEVEL ?? 'warn' });
+
+async function start(role: string): Promise<{ url?: string; close(): Promise<unknown> }> {
+  switch (role) {
+    case 'api':
+      return startApi(loadConfig(apiConfigSchema, env), logger);
+    case 'worker':
+      return startWorker(loadConfig(workerConfigSchema, env), logger);
+    case 'bare-intake':
+      return startBareIntake({ redisUrl: need('REDIS_URL'), prefix: need('QUEUE_PREFIX') });
+    case 'bare-worker': {
+      const w = startBareWorker({
+        redisUrl: need('REDIS_URL'),
+        prefix: need('QUEUE_PREFIX'),
+        concurrency: Number(env.BENCH_CONCURRENCY),
+        modelMs: Number(env.BENCH_MODEL_MS ?? 0),
+        ...(env.BENCH_RESULT ? { result: JSON.parse(env.BENCH_RESULT) as unknown } : {}),
+      });
+      await w.ready;
+      return w;
+    }
+    default:
+      throw new Error(`unknown role ${role}`);
+  }
+}
+
+const role = process.argv[2] ?? '';
+const running = await start(role);
+process.send?.({ ready: true, url: running.url ?? '' });
+process.once('SIGTERM', () => {
+  running.close().finally(() => process.exit(0));
+});
