@@ -1,5 +1,6 @@
 import { createBatchStore } from '@foley/shared/batches/store';
 import { createBatchTracker } from '@foley/shared/batches/tracker';
+import { createReadyList } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import { createRedis } from '@foley/shared/infra/redis';
@@ -73,6 +74,8 @@ describe('a batch whose intake dies half-way', () => {
     const service = createBatchesService({
       queue: failingHalfway(queue),
       batches,
+      ready: createReadyList({ redis, keys }),
+      maxQueued: () => undefined,
       jobs,
       store,
       idempotency,

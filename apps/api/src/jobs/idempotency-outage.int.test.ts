@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createReadyList } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
@@ -61,6 +62,8 @@ describe('Idempotency-Key across a Redis restart', () => {
       keys,
       reader: { view: async (id: string) => (await queue.getJob(id)) && ({ id } as never) },
       idempotency: createIdempotency({ redis, keys, ttlMs: 24 * 3600_000 }),
+      ready: createReadyList({ redis, keys }),
+      maxQueued: () => undefined,
       urls: createUrlPolicy(['127.0.0.1']),
       attempts: 1,
     } as never);
