@@ -47,6 +47,16 @@ export default defineConfig({
       },
       {
         test: {
+          // pnpm test:chaos (short run also in pnpm test): separate processes, faults, one file.
+          name: 'chaos',
+          include: ['test/chaos/**/*.chaos.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
           testTimeout: 120_000,

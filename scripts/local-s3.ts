@@ -1,6 +1,7 @@
 /**
  * The local S3 server of `pnpm dev` (alone: `pnpm s3`): s3rver on 127.0.0.1 (credentials S3RVER/S3RVER, path-style),
- * objects persisted under LOCAL_S3_DIR, with S3_BUCKET created. Presigned GET/PUT URLs work from curl.
+ * objects persisted under LOCAL_S3_DIR, with S3_BUCKET created. Presigned GET/PUT URLs work from curl; presigned
+ * POST policies are checked as S3 checks them.
  */
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@foley/shared/infra/config';

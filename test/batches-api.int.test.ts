@@ -10,7 +10,10 @@ let queue: Queue;
 const BODY_LIMIT = 1024 * 1024;
 
 beforeAll(async () => {
-  stack = await startStack({ worker: false, env: { BATCH_BODY_LIMIT: String(BODY_LIMIT) } });
+  stack = await startStack({
+    worker: false,
+    env: { BATCH_BODY_LIMIT: String(BODY_LIMIT), UPLOAD_URLS_PER_HOUR: '5' },
+  });
   queue = new Queue(QUEUES.dubbing.name, { connection: stack.redis, prefix: stack.prefix });
 });
 afterAll(async () => {
@@ -272,7 +275,7 @@ describe('POST /v1/batches/:id/cancel', () => {
 });
 
 describe('POST /v1/uploads', () => {
-  it('hands out a presigned PUT and a GET video_url that serves the uploaded bytes', async () => {
+  it('hands out a presigned POST and a GET video_url that serves the uploaded bytes', async () => {
     const bytes = new Uint8Array(2048).fill(7);
     const res = await stack.http('POST', '/v1/uploads', {
       file_name: '../My Clip.MP4',
@@ -281,14 +284,39 @@ describe('POST /v1/uploads', () => {
     });
     expect(res.status).toBe(201);
     expect(res.body.key).toMatch(/^uploads\/tenant-a\/[0-9a-f]{24}\/My_Clip\.MP4$/);
-    const put = await fetch(res.body.upload_url, {
-      method: 'PUT',
-      headers: res.body.upload_headers,
-      body: bytes,
-    });
-    expect(put.status).toBe(200);
+    expect(res.body).toMatchObject({ upload_method: 'POST', max_bytes: 2048 });
+    const sent = await postUpload(res.body, bytes);
+    expect(sent.status).toBe(204);
     const got = await fetch(res.body.video_url);
     expect(new Uint8Array(await got.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('the S3 server refuses a body larger than the declared size; nothing is stored', async () => {
+    const res = await stack.http('POST', '/v1/uploads', {
+      file_name: 'a.mp4',
+      content_type: 'video/mp4',
+      size: 1000,
+    });
+    expect(res.status).toBe(201);
+    const sent = await postUpload(res.body, new Uint8Array(1001));
+    expect(sent.status).toBe(400);
+    expect(await sent.text()).toContain('EntityTooLarge');
+    expect((await fetch(res.body.video_url)).status).toBe(404);
+  });
+
+  it('counts upload URLs per tenant per hour: past UPLOAD_URLS_PER_HOUR a 429 upload_quota_exceeded', async () => {
+    const body = { file_name: 'q.mp4', content_type: 'video/mp4', size: 10 };
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof stack.http>> | undefined;
+    for (let i = 0; i < 6; i++) {
+      last = await stack.http('POST', '/v1/uploads', body, { key: API_KEY_B });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
+    expect(last?.body.error.code).toBe('upload_quota_exceeded');
+    expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another tenant's count is its own (tenant-a used two above).
+    expect((await stack.http('POST', '/v1/uploads', body)).status).toBe(201);
   });
 
   it('refuses other types, extensions and sizes over 100 MB', async () => {
@@ -301,6 +329,17 @@ describe('POST /v1/uploads', () => {
     for (const body of bad) expect((await stack.http('POST', '/v1/uploads', body)).status).toBe(422);
   });
 });
+
+/** The multipart form of a presigned POST: its fields, then the file last. */
+function postUpload(
+  upload: { upload_url: string; upload_fields: Record<string, string> },
+  bytes: Uint8Array,
+) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.upload_fields)) form.append(name, value);
+  form.append('file', new Blob([bytes], { type: 'video/mp4' }), 'a.mp4');
+  return fetch(upload.upload_url, { method: 'POST', body: form });
+}
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

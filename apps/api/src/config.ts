@@ -30,6 +30,8 @@ export const apiConfigSchema = z
     BATCH_BODY_LIMIT: byteSize.default(16 * 1024 * 1024),
     BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(10_000),
     /** Attempts per dubbing job (each step retries within an attempt budget; see README.md, How a job runs). */
+    /** Presigned upload URLs one tenant may be handed per clock hour (POST /v1/uploads → 429 past it). */
+    UPLOAD_URLS_PER_HOUR: z.coerce.number().int().min(1).default(1000),
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
     /** Not past job retention: a replay must find its job, or an abandoned-looking claim is taken over. */
     IDEMPOTENCY_TTL: duration

@@ -44,6 +44,7 @@ import { createOverview } from './ops/overview';
 import { createSpend } from './spend/spend';
 import { usageRouter } from './spend/usage-routes';
 import { statusRouter } from './status/status-routes';
+import { createUploadQuota } from './uploads/upload-quota';
 import { uploadsRouter } from './uploads/uploads-routes';
 import { createApiWebhooks } from './webhooks/webhooks-service';
 
@@ -185,7 +186,10 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       bodyLimit: config.BATCH_BODY_LIMIT,
       maxItems: config.BATCH_MAX_ITEMS,
     }),
-    uploadsRouter({ store }),
+    uploadsRouter({
+      store,
+      quota: createUploadQuota({ redis, keys, perHour: config.UPLOAD_URLS_PER_HOUR }),
+    }),
     statusRouter({ redis, keys, ready, accounts: config.TENANT_FAL_ACCOUNTS, maxQueued }),
     usageRouter({ ledger }),
     webhooks.jobWebhooksRouter(jobs),

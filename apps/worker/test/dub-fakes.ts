@@ -129,8 +129,8 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
       async presignGet(key) {
         return `https://s3/${key}`;
       },
-      async presignPut(key) {
-        return `https://s3/${key}?put`;
+      async presignPost(key) {
+        return { url: 'https://s3/bucket', fields: { key } };
       },
       async ping() {},
     },

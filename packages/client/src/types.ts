@@ -16,14 +16,21 @@ export type CreatedBatch = BatchCreated;
 /** Batch-level settings of `batches.create` (everything of the JSON body except `items`). */
 export type BatchSettings = Omit<CreateBatchBody, 'items'>;
 
-/** Answer of `POST /v1/uploads`: where to PUT the file, and the `video_url` to submit afterwards. */
+/**
+ * Answer of `POST /v1/uploads`: a presigned S3 POST (send `upload_fields`, then the file as field
+ * `file`, as multipart/form-data to `upload_url`), and the `video_url` to submit afterwards.
+ */
 export interface UploadTarget {
   object: 'upload';
   bucket: string;
   key: string;
   upload_url: string;
-  upload_method: 'PUT';
-  upload_headers: Record<string, string>;
+  upload_method: 'POST';
+  upload_fields: Record<string, string>;
+  /** The form's policy expires then (S3 refuses a later upload). */
+  upload_expires_at: string;
+  /** The policy's content-length-range maximum: the size declared. */
+  max_bytes: number;
   video_url: string;
   video_url_expires_at: string;
 }

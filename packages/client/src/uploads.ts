@@ -6,6 +6,7 @@ import type { CreateUploadBody } from './api-types.generated.js';
 import { FoleyApiError, FoleyConnectionError } from './errors.js';
 import type { Transport } from './transport.js';
 import type { UploadTarget } from './types.js';
+import { uploadForm } from './upload-form.js';
 
 type VideoType = CreateUploadBody['content_type'];
 
@@ -20,12 +21,15 @@ export type UploadSource =
     };
 
 export interface UploadsApi {
-  /** Presigns an upload, PUTs the video (streamed), and returns its `video_url` to submit as a job. */
+  /**
+   * Presigns an upload, POSTs the video (streamed, as the form S3's policy expects: at most the size
+   * declared), and returns its `video_url` to submit as a job.
+   */
   put(source: UploadSource, opts?: { signal?: AbortSignal }): Promise<UploadTarget>;
 }
 
 const TYPES: Record<string, VideoType> = { '.mp4': 'video/mp4', '.mov': 'video/quicktime' };
-/** A PUT of up to 100 MB over a slow link. */
+/** An upload of up to 100 MB over a slow link. */
 const PUT_TIMEOUT_MS = 30 * 60_000;
 
 export function createUploadsApi(transport: Transport, doFetch: typeof fetch = globalThis.fetch): UploadsApi {
@@ -39,12 +43,13 @@ export function createUploadsApi(transport: Transport, doFetch: typeof fetch = g
         signal: opts.signal,
       });
       const timeout = AbortSignal.timeout(PUT_TIMEOUT_MS);
+      const form = uploadForm(target.upload_fields, file);
       let res: Response;
       try {
         res = await doFetch(target.upload_url, {
-          method: target.upload_method,
-          headers: { ...target.upload_headers, 'content-length': String(file.size) },
-          body: file.body(),
+          method: 'POST',
+          headers: { 'content-type': form.contentType, 'content-length': String(form.length) },
+          body: form.body,
           duplex: 'half',
           signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
         } as RequestInit);
@@ -52,12 +57,14 @@ export function createUploadsApi(transport: Transport, doFetch: typeof fetch = g
         if (opts.signal?.aborted) throw opts.signal.reason;
         throw new FoleyConnectionError(new URL(target.upload_url).origin, { cause: error });
       }
-      await res.arrayBuffer().catch(() => undefined);
+      const text = await res.text().catch(() => '');
       if (!res.ok) {
+        // S3 names the refusal in XML: EntityTooLarge, AccessDenied (policy expired, another type), …
+        const code = /<Code>([A-Za-z]+)<\/Code>/.exec(text)?.[1];
         throw new FoleyApiError(
           res.status,
           'upload_failed',
-          `upload of ${file.fileName} failed: HTTP ${res.status}`,
+          `upload of ${file.fileName} failed: HTTP ${res.status}${code ? ` (${code})` : ''}`,
           undefined,
           res.headers.get('x-amz-request-id') ?? undefined,
         );

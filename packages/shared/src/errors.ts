@@ -29,6 +29,7 @@ export const API_ERROR_STATUS = {
   validation_error: 422,
   idempotency_key_reused: 422,
   too_many_items: 422,
+  upload_quota_exceeded: 429,
   quota_exceeded: 429,
   rate_limited: 429,
   internal_error: 500,

@@ -64,18 +64,24 @@ async function startContainer(): Promise<string> {
 }
 
 /**
- * Starts a throwaway `redis-server` (no persistence) on loopback, on `port` (e.g. to restart one in
+ * Starts a throwaway `redis-server` (no persistence unless `aof`) on loopback, on `port` (e.g. to restart one in
  * place) or a free one, killed at the latest when this process exits. Resolves undefined when there is
  * no redis-server on PATH.
  */
 export async function spawnRedisServer(
-  opts: { port?: number } = {},
+  opts: { port?: number; aof?: { dir: string; fsync: 'always' | 'everysec' } } = {},
 ): Promise<{ url: string; stop(): void } | undefined> {
   const port = opts.port || (await freePort());
+  // With `aof`, it persists like production (AOF in `dir`), so a restart in place keeps its keys.
+  const persistence = opts.aof
+    ? ['--appendonly', 'yes', '--appendfsync', opts.aof.fsync, '--dir', opts.aof.dir]
+    : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+    {
+      stdio: 'ignore',
+    },
   );
   const missing = new Promise<boolean>((resolve) => child.once('error', () => resolve(true)));
   const stop = () => {

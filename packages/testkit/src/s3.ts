@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, ensureBucket } from '@foley/shared/infra/s3';
 import S3rver from 's3rver';
 import { dockerAvailable } from './docker';
+import { createPostPolicyGate } from './s3-post-policy';
 
 /** s3rver's built-in account. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -40,8 +41,14 @@ export async function startLocalS3Server(
   const s3rver = new S3rver({ directory, silent: opts.silent ?? true, vhostBuckets: false });
   const internals = s3rver as unknown as S3rverInternals;
   const handle = s3rver.callback();
+  // Room for the model's 100 MB video plus the form's fields; larger bodies are refused unread.
+  const postPolicy = createPostPolicyGate({
+    credentials: S3RVER_CREDENTIALS,
+    maxBodyBytes: 101 * 1024 * 1024,
+  });
   const server = createServer((req, res) => {
     if (isAbortMultipartUpload(req)) return void abortMultipartUpload(internals, req, res);
+    if (postPolicy.handle(req, res, (replayed) => handle(replayed, res))) return;
     fixCopySource(req);
     handle(req, res);
   });

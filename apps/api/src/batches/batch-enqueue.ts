@@ -23,9 +23,11 @@ export async function enqueueBatchJobs(deps: {
   added: string[];
   /** Fields every job of the batch shares (its acceptance time and reserved price). */
   shared?: Partial<DubJobData>;
+  chunkSize?: number;
 }): Promise<void> {
-  for (let start = 0; start < deps.items.length; start += ENQUEUE_CHUNK) {
-    const chunk = deps.items.slice(start, start + ENQUEUE_CHUNK);
+  const size = deps.chunkSize ?? ENQUEUE_CHUNK;
+  for (let start = 0; start < deps.items.length; start += size) {
+    const chunk = deps.items.slice(start, start + size);
     const jobs = chunk.map(({ index, body }) =>
       deps.buildJobData(deps.tenant, body, { ...deps.shared, batch_id: deps.batchId, batch_index: index }),
     );

@@ -40,6 +40,8 @@ export interface BatchesServiceDeps {
   logger?: Pick<Logger, 'warn'>;
   now?: () => number;
   cancelConcurrency?: number;
+  /** Jobs per addBulk (default ENQUEUE_CHUNK). */
+  enqueueChunk?: number;
 }
 
 /** A batch body, read and parsed, with what makes it identical for Idempotency-Key. */
@@ -121,7 +123,9 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
       limit: deps.maxQueued(tenant),
     });
     if (refusal) {
-      if (opts.idempotencyKey) await deps.idempotency.release(tenant, opts.idempotencyKey).catch(() => {});
+      // Refused before anything was written: the batch certainly does not exist.
+      if (opts.idempotencyKey)
+        await deps.idempotency.release(tenant, opts.idempotencyKey, id, async () => true);
       throw quotaExceeded(refusal, accepted.length);
     }
     const added: string[] = [];
@@ -163,6 +167,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
           created_at: new Date(createdAt).toISOString(),
           ...(reservation ? { price_micros: reservation.unitMicros } : {}),
         },
+        ...(deps.enqueueChunk ? { chunkSize: deps.enqueueChunk } : {}),
       });
     } catch (error) {
       await undo(tenant, id, added, opts.idempotencyKey);
@@ -179,10 +184,53 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
     };
   }
 
+  /**
+   * Takes back a batch whose intake failed half-way. Jobs already added are removed; one that cannot
+   * be (a worker holds it, or Redis refused) stays, and then the batch stays too, with `total` = the
+   * jobs that exist, so it still finishes when they end instead of waiting forever for jobs never added.
+   */
   async function undo(tenant: string, id: string, added: string[], idempotencyKey?: string) {
-    await Promise.allSettled(added.map((jobId) => deps.queue.remove(jobId)));
-    await batches.remove(id, tenant, added).catch(() => {});
-    if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+    const removed = await Promise.allSettled(added.map((jobId) => deps.queue.remove(jobId)));
+    const left = added.filter((_, i) => {
+      const r = removed[i];
+      return !(r?.status === 'fulfilled' && r.value === 1);
+    });
+    // Not removed: gone already (its chunk's addBulk failed, so it never existed) or still there.
+    const exists = await Promise.all(
+      left.map((jobId) =>
+        deps.queue.getJob(jobId).then(
+          (job) => job !== undefined,
+          () => true,
+        ),
+      ),
+    );
+    const kept = left.filter((_, i) => exists[i]);
+    try {
+      if (kept.length === 0) await batches.remove(id, tenant, added);
+      else {
+        const keep = new Set(kept);
+        const done = await batches.shrink(
+          id,
+          tenant,
+          kept,
+          added.filter((jobId) => !keep.has(jobId)),
+        );
+        deps.logger?.warn(
+          { batch_id: id, kept: kept.length },
+          'batch intake failed; kept the jobs already running',
+        );
+        if (done) await deps.tracker?.finish(id);
+      }
+    } catch (err) {
+      deps.logger?.warn({ err, batch_id: id }, 'undoing a failed batch intake failed');
+    }
+    if (idempotencyKey)
+      await deps.idempotency.release(
+        tenant,
+        idempotencyKey,
+        id,
+        async () => (await batches.read(id)) === undefined,
+      );
   }
 
   /** The batch an earlier request with the same key created; undefined while (or if never) written. */

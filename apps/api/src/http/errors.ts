@@ -16,6 +16,9 @@ export function errorHandler(opts: { redis: RedisClient }): ErrorRequestHandler 
     if (apiError.status >= 500 && apiError.status !== 503) req.log?.error({ err }, 'request failed');
     else if (apiError.status === 503) req.log?.warn({ err: String(err?.message ?? err) }, 'unavailable');
     if (apiError.status === 503) res.set('Retry-After', '5');
+    const retryAfter = (apiError.details as { retry_after_seconds?: unknown } | undefined)
+      ?.retry_after_seconds;
+    if (apiError.status === 429 && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
     res.status(apiError.status).json({
       error: {
         code: apiError.code,

@@ -187,9 +187,14 @@ export const API_ROUTES: RouteSpec[] = [
     path: '/v1/uploads',
     tag: 'uploads',
     auth: 'bearer',
-    summary: 'Presigned S3 PUT for a local video, and the `video_url` to submit afterwards',
+    summary:
+      'Presigned S3 POST for a local video (policy: this key and Content-Type, 1…`size` bytes, 15 min), and the `video_url` to submit afterwards',
     body: { 'application/json': createUploadSchema },
-    responses: { 201: 'Upload URLs', ...bad },
+    responses: {
+      201: 'Upload form: POST `upload_fields` then the file (field `file`, last) as multipart/form-data to `upload_url`',
+      ...bad,
+      429: 'upload_quota_exceeded: the tenant was handed UPLOAD_URLS_PER_HOUR upload URLs this hour (Retry-After)',
+    },
   },
   {
     method: 'get',

@@ -161,7 +161,7 @@ describe('route table vs the routers', () => {
     const routers = [
       jobsRouter({ jobs: stub, idempotency: stub, jsonLimit: 1024 }),
       batchesRouter({ batches: stub, idempotency: stub, bodyLimit: 1024, maxItems: 10 }),
-      uploadsRouter({ store: stub }),
+      uploadsRouter({ store: stub, quota: stub }),
       usageRouter({ ledger: stub }),
       statusRouter({
         redis: stub,

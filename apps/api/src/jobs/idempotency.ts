@@ -2,6 +2,7 @@ import { ApiError } from '@foley/shared/errors';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import { canonicalJson, sha256Hex } from './canonical-json';
+import { createRetryWhenReady, type RetryWhenReady } from './retry-when-ready';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -17,6 +18,14 @@ const TAKE_OVER = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
+
+// Deletes the claim only while it is still the one for this resource (a takeover may have replaced it).
+const RELEASE = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local ok, record = pcall(cjson.decode, v)
+if ok and record.id == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 export const requestInProgress = () =>
   new ApiError('request_in_progress', 'a request with this Idempotency-Key is still being processed');
@@ -37,8 +46,12 @@ export interface Idempotency {
     body: unknown,
     resourceId: string,
   ): Promise<boolean>;
-  /** Frees a claim whose resource could not be created, so the client can retry with the same key. */
-  release(tenant: string, key: string): Promise<void>;
+  /**
+   * Frees the claim for `resourceId`, whose creation failed, so the client can retry with the same key.
+   * When Redis refuses (the outage that failed the create), it is done the moment Redis is ready again —
+   * after `absent()` confirms the resource really was not created (a lost reply can hide a success).
+   */
+  release(tenant: string, key: string, resourceId: string, absent: () => Promise<boolean>): Promise<void>;
 }
 
 /**
@@ -50,7 +63,10 @@ export function createIdempotency(deps: {
   keys: FoleyKeys;
   ttlMs: number;
   now?: () => number;
+  /** Where a release that Redis refused waits for Redis (default: retried on the client's next 'ready'). */
+  retry?: RetryWhenReady;
 }): Idempotency {
+  const retry = deps.retry ?? createRetryWhenReady({ redis: deps.redis });
   const now = deps.now ?? Date.now;
   const recordOf = (body: unknown, resourceId: string) =>
     JSON.stringify({ hash: sha256Hex(canonicalJson(body)), id: resourceId, at: now() });
@@ -109,9 +125,13 @@ export function createIdempotency(deps: {
       return taken === 1;
     },
 
-    /** Frees a claim whose resource could not be created, so the client can retry with the same key. */
-    async release(tenant: string, key: string): Promise<void> {
-      await deps.redis.del(deps.keys.idempotency(tenant, key));
+    async release(tenant, key, resourceId, absent) {
+      const redisKey = deps.keys.idempotency(tenant, key);
+      await retry.run(async () => {
+        // A create whose reply was lost may have landed: then the claim stays and a retry replays it.
+        if (!(await absent())) return;
+        await deps.redis.eval(RELEASE, 1, redisKey, resourceId);
+      });
     },
   };
 }

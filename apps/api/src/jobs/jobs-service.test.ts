@@ -36,6 +36,7 @@ function service(counter: ReturnType<typeof roundCounter>, spend?: { budget: boo
     },
     set: () => counter.send('SET NX', 'OK'),
     get: () => counter.send('GET', null),
+    on: () => redis, // connection events (a release Redis refused waits for 'ready'): none here
   };
   const queue = { add: () => counter.send('addJob', {}) };
   const reader = {

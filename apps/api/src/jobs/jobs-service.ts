@@ -144,14 +144,26 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id);
       }
     } catch (error) {
-      if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+      if (idempotencyKey)
+        await deps.idempotency.release(
+          tenant,
+          idempotencyKey,
+          data.id,
+          async () => (await deps.queue.getJob(data.id)) === undefined,
+        );
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
       const held = await reserving.catch(() => false);
       if (reservation && held) await deps.spend?.unreserve(reservation).catch(() => {});
       throw error;
     }
     if (refusal) {
-      if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+      if (idempotencyKey)
+        await deps.idempotency.release(
+          tenant,
+          idempotencyKey,
+          data.id,
+          async () => (await deps.queue.getJob(data.id)) === undefined,
+        );
       if (reservation && (await reserving)) await deps.spend?.unreserve(reservation).catch(() => {});
       throw quotaExceeded(refusal, 1);
     }

@@ -7,10 +7,12 @@ import { tenantOf } from '../http/auth';
 import { requireJson } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import { parseBody } from '../http/validation';
+import type { UploadQuota } from './upload-quota';
 
 /** The video URL outlives any queue wait: SigV4's maximum, 7 days (the CLI needs ≥ 24 h). */
 export const UPLOAD_GET_TTL_SECONDS = 7 * 24 * 3600;
-export const UPLOAD_PUT_TTL_SECONDS = 3600;
+/** The upload form's policy expires soon: S3 refuses a POST that starts later (it can be reused until then). */
+export const UPLOAD_POST_TTL_SECONDS = 15 * 60;
 
 const EXTENSIONS: Record<(typeof VIDEO_CONTENT_TYPES)[number], string> = {
   'video/mp4': '.mp4',
@@ -43,11 +45,14 @@ export const uploadKey = (tenant: string, fileName: string) =>
   `uploads/${tenant}/${randomBytes(12).toString('hex')}/${safeFileName(fileName)}`;
 
 /**
- * POST /v1/uploads: a presigned S3 PUT for a local video (the CLI uploads with it) and a presigned GET
- * to submit as `video_url`. The worker's preflight checks the video like any other URL.
+ * POST /v1/uploads: a presigned S3 POST for a local video (the CLI uploads with it) and a presigned GET
+ * to submit as `video_url`. The POST's policy binds the key, the Content-Type and the size (1 byte up to
+ * the declared `size`, itself at most the model's 100 MB), and S3 enforces it; each URL counts against
+ * the tenant's hourly quota. The worker's preflight checks the video like any other URL.
  */
 export function uploadsRouter(deps: {
-  store: Pick<ObjectStore, 'bucket' | 'presignPut' | 'presignGet'>;
+  store: Pick<ObjectStore, 'bucket' | 'presignPost' | 'presignGet'>;
+  quota: UploadQuota;
 }): Router {
   const router = Router();
   router.post(
@@ -56,18 +61,26 @@ export function uploadsRouter(deps: {
     jsonBody({ limit: 4096, type: 'application/json' }),
     async (req, res) => {
       const body = parseBody(createUploadSchema, req.body);
-      const key = uploadKey(tenantOf(res), body.file_name);
-      const [uploadUrl, videoUrl] = await Promise.all([
-        deps.store.presignPut(key, { contentType: body.content_type, ttlSeconds: UPLOAD_PUT_TTL_SECONDS }),
+      const tenant = tenantOf(res);
+      await deps.quota.take(tenant);
+      const key = uploadKey(tenant, body.file_name);
+      const [post, videoUrl] = await Promise.all([
+        deps.store.presignPost(key, {
+          contentType: body.content_type,
+          maxBytes: body.size,
+          ttlSeconds: UPLOAD_POST_TTL_SECONDS,
+        }),
         deps.store.presignGet(key, { ttlSeconds: UPLOAD_GET_TTL_SECONDS }),
       ]);
       res.status(201).json({
         object: 'upload',
         bucket: deps.store.bucket,
         key,
-        upload_url: uploadUrl,
-        upload_method: 'PUT',
-        upload_headers: { 'content-type': body.content_type },
+        upload_url: post.url,
+        upload_method: 'POST',
+        upload_fields: post.fields,
+        upload_expires_at: new Date(Date.now() + UPLOAD_POST_TTL_SECONDS * 1000).toISOString(),
+        max_bytes: body.size,
         video_url: videoUrl,
         video_url_expires_at: new Date(Date.now() + UPLOAD_GET_TTL_SECONDS * 1000).toISOString(),
       });

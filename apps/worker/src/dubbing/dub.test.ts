@@ -5,6 +5,30 @@ import { processDubJob } from './dub';
 import { JobDeferredError, JobReleasedError } from './job-control';
 
 describe('processDubJob', () => {
+  it('a failure to report a completed job never ends it failed: the result is kept and only reported again', async () => {
+    const fal = fakeFal([{ status: 'COMPLETED' }]);
+    const reported: string[] = [];
+    let failReports = 1;
+    const { deps } = fakeDeps({
+      fal,
+      onFinished: async (_job, outcome) => {
+        reported.push(outcome.status);
+        if (failReports-- > 0) throw new Error('Connection is closed.');
+      },
+    });
+    // The last attempt: before the fix, the report's error failed the job and sent job.failed after job.completed.
+    const job = fakeJob({}, { made: 2, max: 3 });
+    const first = await processDubJob(job, deps).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(JobDeferredError);
+    expect(job.data.result?.fal_request_id).toBe('req_1');
+    expect(job.data.error).toBeUndefined();
+
+    const result = await processDubJob(job, deps);
+    expect(result.fal_request_id).toBe('req_1');
+    expect(reported).toEqual(['completed', 'completed']);
+    expect(fal.calls.submit).toBe(1);
+  });
+
   it('submits once, records the request id and phases, and copies both files to deterministic keys', async () => {
     const fal = fakeFal([
       { status: 'IN_QUEUE', queuePosition: 2 },

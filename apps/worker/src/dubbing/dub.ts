@@ -17,17 +17,13 @@ export async function processDubJob(job: DubJob, unrouted: DubDeps): Promise<Dub
     fal_request_id: job.data.fal_request_id,
     batch_id: job.data.batch_id,
   });
+  let result = job.data.result;
   try {
-    const result = await dub(job, deps, log);
-    await deps.slots.release(job.id);
-    await deps.clearCancelRequest(job.id);
-    // A completed job never runs again, so its submit claim guards nothing any more: drop it now
-    // rather than keep a key per job for the failed-job retention.
-    await deps.releaseSubmit(job.id);
-    await deps.onFinished(job, { status: 'completed', result });
-    deps.metrics?.jobFinished('completed', 'none');
-    log.info({ video_bytes: result.video.file_size, audio_bytes: result.audio.file_size }, 'job completed');
-    return result;
+    if (!result) {
+      result = await dub(job, deps, log);
+      // Recorded before reporting: from here on the job is completed, and only its report can be retried.
+      await job.updateData({ ...job.data, result });
+    }
   } catch (thrown) {
     if (isControlSignal(thrown)) throw thrown;
     const error = toPipelineError(thrown);
@@ -52,6 +48,35 @@ export async function processDubJob(job: DubJob, unrouted: DubDeps): Promise<Dub
     }
     throw error;
   }
+  return reportCompleted(job, result, deps, log);
+}
+
+/** Reporting a completed job's end waits (deferred, no attempt used) until it succeeds; never a failure. */
+const REPORT_RETRY_MS = 5_000;
+
+async function reportCompleted(
+  job: DubJob,
+  result: DubJobResult,
+  deps: DubDeps,
+  log: DubDeps['logger'],
+): Promise<DubJobResult> {
+  try {
+    await deps.slots.release(job.id);
+    await deps.clearCancelRequest(job.id);
+    // A completed job never submits again, so its submit claim guards nothing any more: drop it now
+    // rather than keep a key per job for the failed-job retention.
+    await deps.releaseSubmit(job.id);
+    await deps.onFinished(job, { status: 'completed', result });
+  } catch (error) {
+    log.warn(
+      { err: (error as Error).message },
+      'reporting the completed job failed; reporting again shortly',
+    );
+    throw new JobDeferredError(REPORT_RETRY_MS);
+  }
+  deps.metrics?.jobFinished('completed', 'none');
+  log.info({ video_bytes: result.video.file_size, audio_bytes: result.audio.file_size }, 'job completed');
+  return result;
 }
 
 /**

@@ -40,6 +40,12 @@ export interface BatchStore {
   creation(batchId: string): Promise<BatchCreation | undefined>;
   /** Best-effort undo of a batch whose jobs could not all be enqueued. */
   remove(batchId: string, tenant: string, jobIds: string[]): Promise<void>;
+  /**
+   * A batch whose intake failed but some of whose jobs could not be taken back (already running, or
+   * Redis refused the removal): `total` becomes the jobs that exist (`keep`), the others leave its index,
+   * so it finishes when those end. Returns whether every job has already ended (finish it then).
+   */
+  shrink(batchId: string, tenant: string, keep: string[], drop: string[]): Promise<boolean>;
   recordEnd(
     batchId: string,
     jobId: string,
@@ -119,6 +125,14 @@ export function createBatchStore(deps: {
       const multi = redis.multi().unlink(keys.batch(batchId), keys.batchJobs(batchId));
       if (jobIds.length) multi.zrem(keys.tenantJobs(tenant), ...jobIds);
       await multi.exec();
+    },
+
+    async shrink(batchId, tenant, keep, drop) {
+      const multi = redis.multi().hset(keys.batch(batchId), 'total', String(keep.length));
+      if (drop.length) multi.zrem(keys.batchJobs(batchId), ...drop).zrem(keys.tenantJobs(tenant), ...drop);
+      await multi.exec();
+      const counted = await redis.scard(keys.batchCounted(batchId));
+      return counted >= keep.length;
     },
 
     async recordEnd(

@@ -53,6 +53,8 @@ export function foleyKeys(prefix: string) {
     batchCounted: (batchId: string) => `${p}:batch:${batchId}:counted`,
     /** Hash job id → its manifest line (JSON), recorded when the job's end is counted. */
     batchResults: (batchId: string) => `${p}:batch:${batchId}:results`,
+    /** Counter of the upload URLs a tenant was handed in one clock hour (`hour` = epoch ms / 3.6e6). */
+    uploadUrls: (tenant: string, hour: number) => `${p}:uploads:${tenant}:${hour}`,
     /** Lease taken by the one caller that writes the manifest and emits `batch.completed`. */
     batchFinishing: (batchId: string) => `${p}:batch:${batchId}:finishing`,
     /** Hash of a tenant's spend on one UTC day (`YYYY-MM-DD`): spent, reserved, job counts, per batch (spend/ledger.ts). */

@@ -17,8 +17,23 @@ export interface ObjectStore {
   putText(key: string, text: string, contentType: string): Promise<void>;
   /** A presigned GET URL valid for `ttlSeconds` (defaults to the store's configured TTL). */
   presignGet(key: string, opts?: { ttlSeconds?: number; fileName?: string }): Promise<string>;
-  /** A presigned PUT URL (the CLI uploads local files with it). */
-  presignPut(key: string, opts: { contentType: string; ttlSeconds?: number }): Promise<string>;
+  /**
+   * A presigned POST (an HTML-form upload) for exactly `key`, whose policy S3 enforces: the body's size
+   * within 1…`maxBytes`, this Content-Type, until `ttlSeconds` from now. The uploader sends `fields`
+   * first and the file last as multipart/form-data to `url`.
+   */
+  presignPost(key: string, opts: PresignPostOptions): Promise<PresignedPost>;
   /** Throws when the bucket cannot be reached (readiness checks). */
   ping(): Promise<void>;
+}
+
+export interface PresignPostOptions {
+  contentType: string;
+  maxBytes: number;
+  ttlSeconds: number;
+}
+
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
 }

@@ -127,14 +127,42 @@ describe('S3 object store', () => {
     await response.arrayBuffer();
   });
 
-  it('presignPut lets a plain HTTP client upload, and the object reads back', async () => {
-    const url = await store.presignPut('uploads/in.mp4', { contentType: 'video/mp4', ttlSeconds: 60 });
+  it('presignPost lets a plain form upload within its size range, and the object reads back', async () => {
+    const post = await store.presignPost('uploads/in.mp4', {
+      contentType: 'video/mp4',
+      maxBytes: 64 * 1024,
+      ttlSeconds: 60,
+    });
     const payload = randomBytes(64 * 1024);
-    const put = await fetch(url, { method: 'PUT', body: payload, headers: { 'Content-Type': 'video/mp4' } });
-    expect(put.status).toBe(200);
+    const sent = await postForm(post, payload, 'video/mp4');
+    expect(sent.status).toBe(204);
     const object = await readObject(s3.client, bucket, 'uploads/in.mp4');
     expect(object.bytes.equals(payload)).toBe(true);
     expect(object.ContentType).toBe('video/mp4');
+  });
+
+  it('the server refuses a presigned POST over its content-length-range, another type, or a forged policy', async () => {
+    const post = await store.presignPost('uploads/big.mp4', {
+      contentType: 'video/mp4',
+      maxBytes: 1000,
+      ttlSeconds: 60,
+    });
+    const over = await postForm(post, randomBytes(1001), 'video/mp4');
+    expect(over.status).toBe(400);
+    expect(await over.text()).toContain('EntityTooLarge');
+    const otherType = await postForm(post, randomBytes(10), 'text/html');
+    expect(otherType.status).toBe(403);
+    const policyField = Object.keys(post.fields).find((k) => k.toLowerCase() === 'policy') ?? 'Policy';
+    const policy = JSON.parse(Buffer.from(post.fields[policyField] ?? '', 'base64').toString());
+    policy.conditions = policy.conditions.map((c: unknown) =>
+      Array.isArray(c) && c[0] === 'content-length-range' ? ['content-length-range', 1, 10_000] : c,
+    );
+    const forged = {
+      ...post,
+      fields: { ...post.fields, [policyField]: Buffer.from(JSON.stringify(policy)).toString('base64') },
+    };
+    expect((await postForm(forged, randomBytes(1001), 'video/mp4')).status).toBe(403);
+    await expect(readObject(s3.client, bucket, 'uploads/big.mp4')).rejects.toThrow();
   });
 
   it('putText writes a small text object', async () => {
@@ -216,3 +244,12 @@ describe('S3 object store', () => {
     expect(large - small).toBeLessThan(64);
   });
 });
+
+/** The form a browser or the CLI sends for a presigned POST: the policy's fields first, the file last. */
+function postForm(post: { url: string; fields: Record<string, string> }, bytes: Buffer, contentType: string) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(post.fields))
+    form.append(name, name === 'Content-Type' ? contentType : value);
+  form.append('file', new Blob([bytes], { type: contentType }), 'in.mp4');
+  return fetch(post.url, { method: 'POST', body: form });
+}

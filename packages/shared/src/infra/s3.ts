@@ -10,6 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PipelineError } from '../errors';
 import { contentDisposition } from './content-disposition';
@@ -145,13 +146,20 @@ export function createS3ObjectStore(deps: {
       return getSignedUrl(client, command, { expiresIn: opts.ttlSeconds ?? presignTtlSeconds });
     },
 
-    async presignPut(key, opts) {
-      const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: opts.contentType });
-      return getSignedUrl(client, command, {
-        expiresIn: opts.ttlSeconds ?? presignTtlSeconds,
-        // Signed, so the uploader must send exactly this Content-Type (S3 answers 403 otherwise).
-        signableHeaders: new Set(['content-type']),
+    async presignPost(key, opts) {
+      // A POST policy, not a presigned PUT: S3 itself refuses a body outside content-length-range
+      // (EntityTooLarge), another key or another Content-Type, which a PUT URL cannot bind.
+      const { url, fields } = await createPresignedPost(client, {
+        Bucket: bucket,
+        Key: key,
+        Conditions: [
+          ['content-length-range', 1, opts.maxBytes],
+          ['eq', '$Content-Type', opts.contentType],
+        ],
+        Fields: { 'Content-Type': opts.contentType },
+        Expires: opts.ttlSeconds,
       });
+      return { url, fields };
     },
 
     async ping() {

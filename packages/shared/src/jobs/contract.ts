@@ -85,6 +85,13 @@ export const dubJobDataSchema = z.object({
   error: jobErrorSchema.optional(),
   /** Unit price (micro-dollars per video) reserved against the tenant's budget at acceptance. */
   price_micros: z.number().int().nonnegative().optional(),
+  /**
+   * Recorded the moment the outputs are in S3, before the end is reported: the job has completed,
+   * whatever happens to the report (webhook enqueue, batch count); a later run only reports it again.
+   */
+  get result() {
+    return dubJobResultSchema.optional();
+  },
 });
 export type DubJobData = z.infer<typeof dubJobDataSchema>;
 

@@ -1,0 +1,434 @@
+/**
+ * `pnpm test:chaos`: Foley under the faults production brings, all at once, then one assertion per
+ * promise. Parts run as they do in production: worker processes (kill -9'd and restarted), a Redis of
+ * its own (AOF everysec, restarted once), the local S3 server (down for a while), the fal emulator
+ * (reuse mode, with queued 429/5xx/dropped-connection faults and `drop_after_accept` submits) and a
+ * webhook receiver answering 503 at first. The API runs in this process (its answers are recorded).
+ *
+ * Size: CHAOS_JOBS singles (default 24) + CHAOS_BATCHES batches of 4 (default 2): `pnpm test:chaos`
+ * (~2 min); `CHAOS_JOBS=200 CHAOS_BATCHES=10 pnpm test:chaos` is the full run.
+ * The fal account lock is not part of it: pausing dispatch on a locked account has not landed yet.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiConfigSchema } from '@foley/api/config';
+import { type RunningApi, startApi } from '@foley/api/server';
+import { type RunningEmulator, startEmulator } from '@foley/fal-emulator/server';
+import { loadConfig } from '@foley/shared/infra/config';
+import { createLogger } from '@foley/shared/infra/logger';
+import { ensureBucket } from '@foley/shared/infra/s3';
+import { freePort, listenOnLoopback } from '@foley/testkit/listen';
+import { spawnRedisServer } from '@foley/testkit/redis';
+import { type LocalS3Server, localS3Client, startLocalS3Server } from '@foley/testkit/s3';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+/** Off in a plain `vitest run`: `pnpm test:chaos` sets it (the suite is not yet steady enough for CI, see RELIABILITY.md). */
+const ENABLED = process.env.FOLEY_CHAOS === '1';
+const JOBS = Number(process.env.CHAOS_JOBS ?? 24);
+const BATCHES = Number(process.env.CHAOS_BATCHES ?? 2);
+const BATCH_SIZE = 4;
+const WORKERS = 2;
+const API_KEY = 'chaos_key_0123456789';
+const SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLWZvbGV5LWNoYW9z';
+const BUCKET = 'chaos';
+const DROP_AFTER_ACCEPT = Math.max(1, Math.round(JOBS / 25));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const logger = createLogger({ name: 'chaos', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+interface Delivery {
+  id: string;
+  type: string;
+  resource: string;
+  signed: boolean;
+  answered: number;
+}
+interface ApiAnswer {
+  at: number;
+  status: number;
+}
+
+const run = {
+  accepted: [] as Array<{ id: string; kind: 'job' | 'batch' }>,
+  answers: [] as ApiAnswer[],
+  deliveries: [] as Delivery[],
+  redisDown: [0, 0] as [number, number],
+  kills: 0,
+  restarts: 0,
+  s3DownMs: 0,
+  faults: 0,
+  jobs: [] as Array<Record<string, any>>,
+  batches: [] as Array<Record<string, any>>,
+  submits: [] as Array<Record<string, any>>,
+};
+
+let dir: string;
+let redis: { url: string; stop(): void } | undefined;
+let redisPort: number;
+let s3: LocalS3Server | undefined;
+let s3Port: number;
+let emulator: RunningEmulator;
+let api: RunningApi;
+let receiver: Server;
+const workers: ChildProcess[] = [];
+let supervisor: NodeJS.Timeout | undefined;
+let supervising = false;
+
+async function startRedis() {
+  redis = await spawnRedisServer({ port: redisPort, aof: { dir, fsync: 'everysec' } });
+  if (!redis) throw new Error('the chaos suite needs redis-server on PATH');
+}
+
+async function startS3() {
+  s3 = await startLocalS3Server({ port: s3Port, directory: join(dir, 's3') });
+  const client = localS3Client(s3.endpoint);
+  await ensureBucket(client, BUCKET);
+  client.destroy();
+}
+
+function env(): Record<string, string> {
+  return {
+    REDIS_URL: redis?.url ?? '',
+    QUEUE_PREFIX: 'chaos',
+    S3_BUCKET: BUCKET,
+    S3_ENDPOINT: `http://127.0.0.1:${s3Port}`,
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    FAL_KEY: 'chaos-fal-key',
+    FAL_BASE_URL: emulator.url,
+    API_KEYS: `chaos:${API_KEY}`,
+    URL_ALLOWLIST: '127.0.0.1,localhost,::1',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    FAL_POLL_FIRST: '200ms',
+    FAL_POLL_MAX: '500ms',
+    JOB_LOCK_DURATION: '5s',
+    STALLED_INTERVAL: '2s',
+    SHUTDOWN_GRACE: '2s',
+    WORKER_CONCURRENCY: '8',
+    WEBHOOK_SECRET: SECRET,
+    WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,5s,5s,5s,5s',
+    LOG_LEVEL: 'warn',
+  };
+}
+
+function startWorkerProcess(slot: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'apps/worker/src/main.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env() },
+    stdio: 'ignore',
+  });
+  workers[slot] = child;
+}
+
+function killWorker(slot: number) {
+  const child = workers[slot];
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    run.kills++;
+  }
+}
+
+/** The API as a client sees it: every answer recorded, 503s retried with the same Idempotency-Key. */
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  key?: string,
+): Promise<{ status: number; body: any }> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    let status = 0;
+    let parsed: any;
+    try {
+      const res = await fetch(`${api.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${API_KEY}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...(key ? { 'idempotency-key': key } : {}),
+        },
+        body: body ? JSON.stringify(body) : null,
+        signal: AbortSignal.timeout(15_000),
+      });
+      status = res.status;
+      parsed = await res.json().catch(() => undefined);
+    } catch {
+      status = 0;
+    }
+    run.answers.push({ at: Date.now(), status });
+    if (status !== 503 && status !== 0 && status !== 409) return { status, body: parsed };
+    if (Date.now() > deadline) return { status, body: parsed };
+    await sleep(500);
+  }
+}
+
+async function fault(spec: Record<string, unknown>) {
+  const res = await fetch(`${emulator.url}/_emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  if (res.status !== 201) throw new Error(`fault ${JSON.stringify(spec)}: ${res.status}`);
+  run.faults += Number(spec.times ?? 1);
+}
+
+beforeAll(async () => {
+  if (!ENABLED) return;
+  dir = await mkdtemp(join(tmpdir(), 'foley-chaos-'));
+  [redisPort, s3Port] = await Promise.all([freePort(), freePort()]);
+  await startRedis();
+  await startS3();
+  emulator = await startEmulator({ port: 0, delayMs: 1_500, concurrency: 8, media: 'reuse' });
+  api = await startApi(loadConfig(apiConfigSchema, env()), logger);
+  const started = Date.now();
+  const receiverDownMs = 8_000;
+  const verifier = new Webhook(SECRET);
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      const answered = Date.now() - started < receiverDownMs ? 503 : 204;
+      let signed = false;
+      try {
+        verifier.verify(body, req.headers as Record<string, string>);
+        signed = true;
+      } catch {}
+      const event = JSON.parse(body) as { type: string; data: { id: string } };
+      run.deliveries.push({
+        id: String(req.headers['webhook-id']),
+        type: event.type,
+        resource: event.data.id,
+        signed,
+        answered,
+      });
+      res.writeHead(answered).end();
+    });
+  });
+  const hook = `${(await listenOnLoopback(receiver)).url}/hook`;
+  for (let slot = 0; slot < WORKERS; slot++) startWorkerProcess(slot);
+  // As a process supervisor would: a worker that exited by itself (it cannot start while Redis is
+  // down) is started again.
+  supervisor = setInterval(() => {
+    for (let slot = 0; slot < WORKERS; slot++) {
+      const child = workers[slot];
+      if (child && (child.exitCode !== null || (child.signalCode !== null && supervising))) {
+        run.restarts++;
+        startWorkerProcess(slot);
+      }
+    }
+  }, 1_000);
+
+  // fal: ~20% of calls answered with a fault (consumed in order as calls arrive).
+  const n = JOBS + BATCHES * BATCH_SIZE;
+  await fault({ op: 'submit', status: 429, retry_after: 1, times: Math.ceil(n * 0.1) });
+  await fault({ op: 'submit', status: 503, times: Math.ceil(n * 0.05) });
+  await fault({ op: 'status', status: 500, times: Math.ceil(n * 0.1) });
+  await fault({ op: 'status', drop: true, times: Math.ceil(n * 0.05) });
+  await fault({ op: 'result', status: 502, times: Math.ceil(n * 0.05) });
+  await fault({ op: 'submit', drop_after_accept: true, times: DROP_AFTER_ACCEPT });
+
+  const video = `${emulator.url}/_emulator/samples/sample.mp4`;
+  const input = { video_url: video, sound_effect_prompt: 'chaos', webhook_url: hook };
+  const intake = (async () => {
+    for (let i = 0; i < JOBS; i++) {
+      const res = await call('POST', '/v1/jobs', input, `job-${i}`);
+      if (res.status === 202) run.accepted.push({ id: res.body.id, kind: 'job' });
+      if (i % 6 === 5 && BATCHES > 0 && i / 6 < BATCHES) {
+        const items = Array.from({ length: BATCH_SIZE }, () => ({
+          video_url: video,
+          sound_effect_prompt: 'chaos',
+        }));
+        const b = await call('POST', '/v1/batches', { webhook_url: hook, items }, `batch-${i}`);
+        if (b.status === 202 || b.status === 201) run.accepted.push({ id: b.body.id, kind: 'batch' });
+      }
+      await sleep(150);
+    }
+  })();
+
+  // The faults, on a timeline while the intake and the jobs run.
+  const chaos = (async () => {
+    await sleep(3_000);
+    await s3?.close();
+    const s3Down = Date.now();
+    await sleep(6_000);
+    await startS3();
+    run.s3DownMs = Date.now() - s3Down;
+    await sleep(2_000);
+    run.redisDown[0] = Date.now();
+    redis?.stop();
+    await sleep(1_500);
+    await startRedis();
+    run.redisDown[1] = Date.now();
+  })();
+  const killer = (async () => {
+    for (let round = 0; round < 6; round++) {
+      await sleep(4_000);
+      const slot = round % WORKERS;
+      killWorker(slot);
+      await sleep(500);
+      startWorkerProcess(slot);
+    }
+  })();
+  await Promise.all([intake, chaos, killer]);
+  supervising = true;
+
+  // Everything accepted must end; bounded.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const jobs = await listAllJobs();
+    const open = jobs.filter((j) => !['completed', 'failed', 'canceled'].includes(j.status));
+    run.jobs = jobs;
+    if (open.length === 0 || Date.now() > deadline) break;
+    await sleep(1_000);
+  }
+  // Terminal events are delivered once the receiver is up; give the retry schedule time to get there.
+  const expectedEvents = run.jobs.length + run.accepted.filter((a) => a.kind === 'batch').length;
+  const until = Date.now() + 60_000;
+  while (
+    Date.now() < until &&
+    new Set(run.deliveries.filter((d) => d.answered === 204).map((d) => d.id)).size < expectedEvents
+  )
+    await sleep(500);
+  run.batches = await Promise.all(
+    run.accepted
+      .filter((a) => a.kind === 'batch')
+      .map(async (b) => (await call('GET', `/v1/batches/${b.id}`)).body),
+  );
+  run.submits = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as Array<
+    Record<string, any>
+  >;
+  console.log(
+    `chaos: ${run.jobs.length} jobs (${JOBS} singles, ${run.batches.length} batches), ${run.kills} worker kills (${run.restarts} exits restarted), ` +
+      `1 Redis restart, S3 down ${run.s3DownMs} ms, ${run.faults} fal faults queued, ` +
+      `statuses ${JSON.stringify(countBy(run.jobs, (j) => `${j.status}${j.error ? `:${j.error.code}` : ''}`))}`,
+  );
+}, 600_000);
+
+afterAll(async () => {
+  if (!ENABLED) return;
+  clearInterval(supervisor);
+  for (let slot = 0; slot < workers.length; slot++) workers[slot]?.kill('SIGKILL');
+  await api?.close().catch(() => {});
+  await emulator?.close().catch(() => {});
+  await s3?.close().catch(() => {});
+  receiver?.close();
+  redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function listAllJobs(): Promise<Array<Record<string, any>>> {
+  const all: Array<Record<string, any>> = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 100; page++) {
+    const res = await call('GET', `/v1/jobs?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+    if (res.status !== 200) break;
+    all.push(...res.body.data);
+    cursor = res.body.next_cursor;
+    if (!cursor) break;
+  }
+  return all;
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
+
+describe.skipIf(!ENABLED)(
+  `chaos: ${JOBS} jobs and ${BATCHES} batches under worker kills, a Redis restart, S3 down, fal faults`,
+  () => {
+    it('every accepted job is terminal (lost = 0), none stuck processing', () => {
+      const singles = run.accepted.filter((a) => a.kind === 'job').map((a) => a.id);
+      expect(singles).toHaveLength(JOBS);
+      expect(run.jobs).toHaveLength(JOBS + run.batches.length * BATCH_SIZE);
+      const open = run.jobs.filter((j) => !['completed', 'failed', 'canceled'].includes(j.status));
+      expect(open.map((j) => `${j.id}:${j.status}:${j.phase}`)).toEqual([]);
+    });
+
+    it('at most one accepted fal submit per job, exactly one per completed job (duplicates = 0)', () => {
+      const accepted = run.submits.filter((s) => s.status !== 'rejected');
+      const perRequest = countBy(accepted, (s) => String(s.request_id));
+      for (const job of run.jobs.filter((j) => j.status === 'completed'))
+        expect(perRequest[job.fal_request_id], job.id).toBe(1);
+      const named = new Set(run.jobs.map((j) => j.fal_request_id).filter(Boolean));
+      // Accepted requests no job names: only those fal created while dropping the answer (drop_after_accept).
+      const unnamed = accepted.filter((s) => !named.has(s.request_id));
+      const unknownOutcome = run.jobs.filter((j) => j.error?.code === 'submit_outcome_unknown').length;
+      expect(unnamed.length).toBeLessThanOrEqual(unknownOutcome);
+    });
+
+    it('every output in S3 matches its recorded size and checksum (corrupt = 0)', async () => {
+      const completed = run.jobs.filter((j) => j.status === 'completed');
+      expect(completed.length).toBeGreaterThan(0);
+      for (const job of completed) {
+        const view = (await call('GET', `/v1/jobs/${job.id}`)).body;
+        for (const file of [view.output.video, view.output.audio]) {
+          const bytes = Buffer.from(await (await fetch(file.url)).arrayBuffer());
+          expect(bytes.length, `${job.id} ${file.key}`).toBe(file.file_size);
+          expect(createHash('sha256').update(bytes).digest('base64'), `${job.id} ${file.key}`).toBe(
+            file.sha256,
+          );
+        }
+      }
+    });
+
+    it('failures only with the expected code (submit_outcome_unknown: drop_after_accept, or a kill mid-submit)', () => {
+      const failed = run.jobs.filter((j) => j.status !== 'completed');
+      expect(failed.map((j) => j.error?.code).filter((c) => c !== 'submit_outcome_unknown')).toEqual([]);
+      // A worker killed between sending a submit and saving fal's answer cannot know either (an open
+      // problem, RELIABILITY.md): at most one such job per kill, beside the drop_after_accept submits.
+      expect(failed.length).toBeLessThanOrEqual(DROP_AFTER_ACCEPT + run.kills);
+    });
+
+    it('every terminal event delivered, validly signed, with one stable webhook-id; never both ends', () => {
+      // Singles carry a webhook_url; a batch's items report through batch.completed.
+      const singles = run.jobs.filter((j) => !j.batch_id);
+      expect(singles).toHaveLength(JOBS);
+      for (const job of singles) {
+        const mine = run.deliveries.filter((d) => d.resource === job.id);
+        expect(new Set(mine.map((d) => d.type)), job.id).toEqual(new Set([`job.${job.status}`]));
+        expect(new Set(mine.map((d) => d.id)).size, job.id).toBe(1);
+        expect(
+          mine.some((d) => d.answered === 204 && d.signed),
+          job.id,
+        ).toBe(true);
+        expect(
+          mine.every((d) => d.signed),
+          job.id,
+        ).toBe(true);
+      }
+    });
+
+    it('batch.completed exactly once per batch', () => {
+      expect(run.batches.length).toBe(BATCHES);
+      for (const batch of run.batches) {
+        expect(batch.status, batch.id).not.toBe('processing');
+        const events = run.deliveries.filter((d) => d.resource === batch.id && d.type === 'batch.completed');
+        expect(new Set(events.map((d) => d.id)).size, batch.id).toBe(1);
+        expect(
+          events.some((d) => d.answered === 204 && d.signed),
+          batch.id,
+        ).toBe(true);
+      }
+    });
+
+    it('no API 5xx outside the Redis restart', () => {
+      const [down, up] = run.redisDown;
+      const outside = run.answers.filter((a) => a.status >= 500 && (a.at < down || a.at > up + 10_000));
+      expect(outside).toEqual([]);
+    });
+  },
+);
