@@ -119,6 +119,16 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
     const budgeted = reservation !== undefined && deps.spend?.hasBudget(tenant) === true;
     let reserving: Promise<boolean> = Promise.resolve(false);
     let refusal: QuotaRefusal | undefined;
+    // Frees the Idempotency-Key for a retry once the job is certainly not there (retried when Redis is back).
+    const releaseClaim = async () => {
+      if (!idempotencyKey) return;
+      await deps.idempotency.release(
+        tenant,
+        idempotencyKey,
+        data.id,
+        async () => (await deps.queue.getJob(data.id)) === undefined,
+      );
+    };
     try {
       if (reservation && budgeted) {
         reserving = Promise.resolve(deps.spend?.reserve(reservation)).then(() => true);
@@ -144,26 +154,14 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id);
       }
     } catch (error) {
-      if (idempotencyKey)
-        await deps.idempotency.release(
-          tenant,
-          idempotencyKey,
-          data.id,
-          async () => (await deps.queue.getJob(data.id)) === undefined,
-        );
+      await releaseClaim();
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
       const held = await reserving.catch(() => false);
       if (reservation && held) await deps.spend?.unreserve(reservation).catch(() => {});
       throw error;
     }
     if (refusal) {
-      if (idempotencyKey)
-        await deps.idempotency.release(
-          tenant,
-          idempotencyKey,
-          data.id,
-          async () => (await deps.queue.getJob(data.id)) === undefined,
-        );
+      await releaseClaim();
       if (reservation && (await reserving)) await deps.spend?.unreserve(reservation).catch(() => {});
       throw quotaExceeded(refusal, 1);
     }
