@@ -17,11 +17,11 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
   });
   try {
     const result = await dub(job, deps, log);
-    await deps.slots.release(job.id);
-    await deps.clearCancelRequest(job.id);
-    // A completed job never runs again, so its submit claim guards nothing any more: drop it now
-    // rather than keep a key per job for the failed-job retention.
-    await deps.releaseSubmit(job.id);
+    // dub() released the fal slot when fal was done (a second release here was one more round trip).
+    // The cancel flag and the submit claim (a completed job never runs again, so its claim guards
+    // nothing any more) are independent keys: both go in one round trip, and the finished hooks run
+    // only once both are gone, as before.
+    await settled([deps.clearCancelRequest(job.id), deps.releaseSubmit(job.id)]);
     await deps.onFinished(job, { status: 'completed', result });
     deps.metrics?.jobFinished('completed', 'none');
     log.info({ video_bytes: result.video.file_size, audio_bytes: result.audio.file_size }, 'job completed');
@@ -116,11 +116,14 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
 
   await waitForFal(job, requestId, deps);
   const output = await deps.fal.result(requestId);
-  // fal is done with the request: its slot can go to another job while this one uploads.
-  await deps.slots.release(job.id);
-  await job.updateProgress({ phase: 'uploading' });
+  // fal is done with the request: its slot can go to another job while this one uploads. The slot and
+  // the phase are written while the copy already streams, not before it (two round trips it need not wait for).
   const uploadStart = deps.now();
-  const { video, audio } = await copyOutputs(output, outputKeys(job.id), deps);
+  const [, , { video, audio }] = await settled([
+    deps.slots.release(job.id),
+    job.updateProgress({ phase: 'uploading' }),
+    copyOutputs(output, outputKeys(job.id), deps),
+  ] as const);
   deps.metrics?.phase('upload', (deps.now() - uploadStart) / 1000);
   return { fal_request_id: requestId, video, audio };
 }
@@ -185,6 +188,19 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
 async function unclaim(job: DubJob, before: DubJob['data'], deps: DubDeps): Promise<void> {
   await job.updateData(before).catch(() => {});
   await deps.releaseSubmit(job.id).catch(() => {});
+}
+
+/**
+ * Promise.all that waits for every promise before it rejects (with the first failure in order): a
+ * copy still streaming must not run on beside the retry of an attempt whose Redis write failed.
+ */
+async function settled<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const outcomes = await Promise.allSettled(promises);
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function toPipelineError(error: unknown): PipelineError {
