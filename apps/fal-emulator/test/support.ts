@@ -58,8 +58,8 @@ export async function startReceiver(statuses: number[] = []) {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     calls,
-    /** Resolves once `count` calls arrived, or rejects after `timeoutMs`. */
-    async waitFor(count: number, timeoutMs = 10_000): Promise<ReceivedCall[]> {
+    /** Resolves once `count` calls arrived, or rejects after `timeoutMs` (rendering is slow on a busy machine). */
+    async waitFor(count: number, timeoutMs = 30_000): Promise<ReceivedCall[]> {
       const deadline = Date.now() + timeoutMs;
       while (calls.length < count) {
         const left = deadline - Date.now();
