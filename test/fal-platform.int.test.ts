@@ -118,12 +118,18 @@ describe('a locked fal account', () => {
     expect(seen.map((r) => r.reason ?? 'accepted')).toEqual(['account locked', 'accepted']);
   });
 
-  it('ends the job as fal_account_locked when it stays locked through every attempt', async () => {
+  it('never fails the job while the account stays locked: dispatch pauses and the job waits (issue 13)', async () => {
     await emulator('POST', '/account', { locked: true, reason: 'Admin lock' });
-    const job = await stack.waitForJob(await submit('p-locked-forever'), undefined, 30_000);
-    expect(job).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'fal_account_locked' } });
-    expect(job.error.message).toContain('User is locked. Reason: Admin lock.');
+    const id = await submit('p-locked-forever');
+    await until(async () => (await queue.getJob(id))?.data.error?.code === 'fal_account_locked');
+    expect((await queue.getJob(id))?.data.error?.message).toContain('User is locked. Reason: Admin lock.');
+    // Well past what two attempts with backoff took before: still queued, no attempt used.
+    await new Promise((r) => setTimeout(r, 8_000));
+    const job = (await stack.http('GET', `/v1/jobs/${id}`)).body;
+    expect(job).toMatchObject({ status: 'queued', attempts: 0 });
     expect((await submitsFor('p-locked-forever')).every((r) => r.status === 'rejected')).toBe(true);
+    await emulator('POST', '/account', { locked: false });
+    expect((await stack.waitForJob(id, undefined, 30_000)).status).toBe('completed');
   });
 });
 

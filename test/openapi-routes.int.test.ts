@@ -45,7 +45,8 @@ it('serves the spec, the docs page and metrics from the running API', async () =
   await stack.http('POST', '/v1/jobs', { video_url: 'http://127.0.0.1:9/a.mp4' });
   const metrics = await fetch(`${stack.api.url}/metrics`);
   const text = await metrics.text();
-  expect(text).toMatch(/^foley_queue_jobs\{queue="dubbing",state="waiting",service="api"\} 1$/m);
+  // A new job waits parked in `delayed` until the fal dispatcher gives it a slot (ARCHITECTURE.md).
+  expect(text).toMatch(/^foley_queue_jobs\{queue="dubbing",state="delayed",service="api"\} 1$/m);
   expect(text).toMatch(/^foley_queue_jobs\{queue="webhooks",state="waiting",service="api"\} 0$/m);
   expect(text).toContain('foley_process_cpu_seconds_total');
 });

@@ -36,6 +36,11 @@ export function foleyEnv(ctx: BenchContext, prefix: string, extra: Record<string
     LOG_LEVEL: 'warn',
     // No customer webhooks are configured in any pair; a secret only keeps the worker from warning.
     WEBHOOK_SECRET: 'whsec_YmVuY2gtc2VjcmV0LWZvci1mb2xleS1iZW5jaA==',
+    // The pairs measure throughput from one key: the per-key rate limit and the queue quota (whose Redis
+    // steps still run) must not be what they hit.
+    API_RATE_LIMIT: '100000',
+    API_RATE_BURST: '1000000',
+    TENANT_MAX_QUEUED: '10000000',
     ...extra,
   };
 }

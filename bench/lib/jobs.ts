@@ -1,4 +1,7 @@
+import { createReadyList } from '@foley/shared/dispatch/ready-entry';
 import { newId } from '@foley/shared/ids';
+import { foleyKeys } from '@foley/shared/infra/keys';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { withModelDefaults } from '@foley/shared/jobs/model';
 import { dubJobOptions, QUEUES } from '@foley/shared/queues/catalog';
@@ -37,11 +40,25 @@ export async function enqueue(
   redisUrl: string,
   prefix: string,
   jobs: Array<Record<string, unknown> & { id: string }>,
+  /** Foley's way (parked, then listed for its fal dispatcher, as the API does), or a bare queue's. */
+  foley?: { redis: RedisClient },
 ) {
   const queue = new Queue(QUEUES.dubbing.name, { connection: { url: redisUrl }, prefix });
   await queue.waitUntilReady();
   await queue.addBulk(
-    jobs.map((data) => ({ name: QUEUES.dubbing.jobs.dub, data, opts: dubJobOptions(data.id, 6) })),
+    jobs.map((data) => {
+      const { delay: _parked, ...bare } = dubJobOptions(data.id, 6);
+      return { name: QUEUES.dubbing.jobs.dub, data, opts: foley ? dubJobOptions(data.id, 6) : bare };
+    }),
   );
   await queue.close();
+  if (foley) {
+    const ready = createReadyList({ redis: foley.redis, keys: foleyKeys(prefix) });
+    const tickets = jobs.map((j) => ({ id: j.id, tenant: String(j.tenant) }));
+    for (const tenant of new Set(tickets.map((t) => t.tenant)))
+      await ready.add(
+        tenant,
+        tickets.filter((t) => t.tenant === tenant),
+      );
+  }
 }

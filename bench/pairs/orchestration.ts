@@ -39,12 +39,13 @@ async function timed(
   jobs: Array<Record<string, unknown> & { id: string }>,
   procs: RoleProcess[],
   capMs: number,
+  foley = false,
 ) {
   const watch = await watchCompletions(ctx.redisUrl, prefix);
   const before = await readCounters(ctx.redis);
   const cpuBefore = procs.map((p) => p.cpuSeconds());
   const started = performance.now();
-  await enqueue(ctx.redisUrl, prefix, jobs);
+  await enqueue(ctx.redisUrl, prefix, jobs, foley ? { redis: ctx.redis } : undefined);
   await watch.waitFor(shape.jobs, capMs);
   const last = Math.max(started, ...watch.completed.values());
   // Settle: the last completions' own writes (events, metrics) land before the counters are read.
@@ -112,7 +113,7 @@ async function foleyRun(ctx: BenchContext, shape: Shape): Promise<Run> {
     const jobs = Array.from({ length: shape.jobs }, () => foleyJobData(video));
     const capMs = Math.max(30_000, idealSeconds(shape) * 1000 * 8);
     const s3Before = ctx.s3.cpuSeconds();
-    const t = await timed(ctx, prefix, shape, jobs, [...workers, emulator], capMs);
+    const t = await timed(ctx, prefix, shape, jobs, [...workers, emulator], capMs, true);
     const s3Cpu = ctx.s3.cpuSeconds() - s3Before;
     if (t.failed > 0) console.warn(`orchestration: ${t.failed} Foley jobs failed, e.g. ${t.failures[0]}`);
     const workerCpu = t.cpu.slice(0, -1).reduce((a, b) => a + b, 0);

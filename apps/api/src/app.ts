@@ -1,6 +1,6 @@
 import type { Logger } from '@foley/shared/infra/logger';
 import type { RedisClient } from '@foley/shared/infra/redis';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { type ApiKey, requireApiKey } from './http/auth';
 import { errorHandler, notFoundRoute, requireRedis } from './http/errors';
 import { requestContext } from './http/request-context';
@@ -19,6 +19,8 @@ export function createApp(deps: {
   publicV1Routers?: Router[];
   /** Routes under /v1 that need an API key. */
   apiRouters: Router[];
+  /** Runs after the API key is known, before any /v1 route (the per-key rate limit). */
+  apiLimits?: RequestHandler[];
 }) {
   const app = express();
   app.disable('x-powered-by');
@@ -30,7 +32,7 @@ export function createApp(deps: {
   for (const router of deps.publicRouters) publicRoutes.use(router);
   app.use((req, res, next) => (req.path.startsWith('/v1/') ? next() : publicRoutes(req, res, next)));
   for (const router of deps.publicV1Routers ?? []) app.use(router);
-  app.use('/v1', requireApiKey(deps.apiKeys), requireRedis(deps.redis));
+  app.use('/v1', requireApiKey(deps.apiKeys), requireRedis(deps.redis), ...(deps.apiLimits ?? []));
   for (const router of deps.apiRouters) app.use(router);
   app.use(notFoundRoute);
   app.use(errorHandler({ redis: deps.redis }));

@@ -1,3 +1,4 @@
+import { dispatchEnv } from '@foley/shared/dispatch/tenant-values';
 import { bool, csv, duration, logLevel, port, s3Env, webhookEnv } from '@foley/shared/infra/config';
 import { checkRedisEnv, redisEnv } from '@foley/shared/infra/redis-config';
 import { JOB_RETENTION } from '@foley/shared/queues/catalog';
@@ -36,6 +37,11 @@ export const apiConfigSchema = z
     /** fal's JWKS, for verifying fal webhooks at POST /v1/fal/webhook. */
     FAL_JWKS_URL: z.string().url().default('https://rest.fal.ai/.well-known/jwks.json'),
     FAL_BASE_URL: z.string().url().optional(),
+    ...dispatchEnv,
+    /** Requests per second per API key on every authenticated /v1 request (a token bucket in Redis). */
+    API_RATE_LIMIT: z.coerce.number().min(0.1).max(100_000).default(50),
+    /** Requests a key may make at once above the rate (the bucket's size). */
+    API_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
     LOG_LEVEL: logLevel,
     LOG_PRETTY: bool.default(false),
   })

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { createBatchStore } from '@foley/shared/batches/store';
 import { createBatchTracker } from '@foley/shared/batches/tracker';
+import { createReadyList } from '@foley/shared/dispatch/ready-entry';
+import { tenantValue } from '@foley/shared/dispatch/tenant-values';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
@@ -28,9 +30,13 @@ import { createJobReader } from './jobs/job-reader';
 import { jobsRouter } from './jobs/jobs-routes';
 import { createJobsService } from './jobs/jobs-service';
 import { createUrlPolicy } from './jobs/url-policy';
+import { rateLimit } from './limits/rate-limit';
+import { createTokenBucket } from './limits/token-bucket';
 import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
+import { createOverview } from './ops/overview';
+import { statusRouter } from './status/status-routes';
 import { uploadsRouter } from './uploads/uploads-routes';
 import { createApiWebhooks } from './webhooks/webhooks-service';
 
@@ -71,7 +77,12 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   webhooksQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
   const webhooks = createApiWebhooks({ queue: webhooksQueue, redis, keys, config });
   const batchTracker = createBatchTracker({ redis, keys, store, emit: webhooks.emit });
+  const ready = createReadyList({ redis, keys });
+  const maxQueued = (tenant: string) => tenantValue(config.TENANT_MAX_QUEUED, tenant);
   const onJobFinished: OnJobFinished = composeOnJobFinished(
+    async (_view, context) => {
+      if (context) await ready.finished(context.tenant);
+    },
     webhooks.onJobFinished,
     batchTracker.onJobFinished,
   );
@@ -83,12 +94,26 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     idempotency,
     urls,
     onJobFinished,
+    ready,
+    maxQueued,
     attempts: config.JOB_ATTEMPTS,
   });
 
   // Ops (metrics, OpenAPI, dashboard): the queues are read at scrape time and shown in Bull Board.
   metrics.collectQueues([dubbing, webhooksQueue]);
-  const dashboard = dashboardRouter({ settings: config, queues: [dubbing, webhooksQueue], logger });
+  const dashboard = dashboardRouter({
+    settings: config,
+    queues: [dubbing, webhooksQueue],
+    logger,
+    overview: createOverview({
+      redis,
+      keys,
+      ready,
+      tenants: [...new Set(apiKeys.map((k) => k.tenant))],
+      mapping: config.TENANT_FAL_ACCOUNTS,
+      weights: config.TENANT_WEIGHTS,
+    }),
+  });
   const publicRouters: Router[] = [
     healthRouter(readinessChecks(redis, store)),
     metricsRouter(metrics.registry),
@@ -98,6 +123,8 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const batches = createBatchesService({
     queue: dubbing,
     batches: batchStore,
+    ready,
+    maxQueued,
     jobs,
     store,
     idempotency,
@@ -116,7 +143,16 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       maxItems: config.BATCH_MAX_ITEMS,
     }),
     uploadsRouter({ store }),
+    statusRouter({ redis, keys, ready, accounts: config.TENANT_FAL_ACCOUNTS, maxQueued }),
     webhooks.jobWebhooksRouter(jobs),
+  ];
+  const apiLimits = [
+    rateLimit({
+      bucket: createTokenBucket({ redis, rate: config.API_RATE_LIMIT, burst: config.API_RATE_BURST }),
+      keys,
+      rate: config.API_RATE_LIMIT,
+      burst: config.API_RATE_BURST,
+    }),
   ];
   const app = createApp({
     logger,
@@ -132,6 +168,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       }),
     ],
     apiRouters,
+    apiLimits,
   });
 
   const server: Server = await new Promise((resolve, reject) => {

@@ -1,12 +1,46 @@
+import { dispatchEnv } from '@foley/shared/dispatch/tenant-values';
 import { bool, csv, duration, falEnv, logLevel, port, s3Env, webhookEnv } from '@foley/shared/infra/config';
 import { checkRedisEnv, redisEnv } from '@foley/shared/infra/redis-config';
 import { z } from 'zod';
+
+const accountName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
+
+/** `[{"name":"main","key":"…","concurrency":10}]` (JSON: fal keys contain colons). */
+const falAccounts = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON: [{"name":"main","key":"…","concurrency":10}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.strictObject({
+          name: accountName,
+          key: z.string().min(1),
+          concurrency: z.number().int().min(1).max(10_000),
+        }),
+      )
+      .min(1, 'must list at least one account')
+      .refine((a) => new Set(a.map((x) => x.name)).size === a.length, 'account names must be unique'),
+  );
 
 export const workerConfigSchema = z
   .object({
     ...redisEnv,
     ...s3Env,
     ...falEnv,
+    /** Without FAL_ACCOUNTS: the one account `default`. */
+    FAL_KEY: falEnv.FAL_KEY.optional(),
+    /** Several fal accounts, each with its key and concurrency; replaces FAL_KEY / FAL_CONCURRENCY. */
+    FAL_ACCOUNTS: falAccounts.optional(),
+    ...dispatchEnv,
+    /** How often each worker runs a dispatch pass by itself (besides the API's nudges and freed slots). */
+    DISPATCH_TICK: duration.default(1_000),
     /** Dubbing jobs one worker process runs at once (most of the time they wait on fal). */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
     /** fal requests in flight across ALL workers (a fal account's concurrency limit). */
@@ -45,6 +79,30 @@ export const workerConfigSchema = z
     LOG_PRETTY: bool.default(false),
   })
   // One Redis topology, and a hash-tagged prefix on Cluster: checked in every process.
-  .superRefine(checkRedisEnv);
+  .superRefine(checkRedisEnv)
+  .superRefine((c, ctx) => {
+    if (!c.FAL_ACCOUNTS && !c.FAL_KEY)
+      ctx.addIssue({ code: 'custom', path: ['FAL_KEY'], message: 'is required (or set FAL_ACCOUNTS)' });
+    const names = new Set((c.FAL_ACCOUNTS ?? [{ name: 'default' }]).map((a) => a.name));
+    for (const [tenant, account] of Object.entries(c.TENANT_FAL_ACCOUNTS.byTenant)) {
+      if (!names.has(account))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TENANT_FAL_ACCOUNTS'],
+          message: `tenant "${tenant}" maps to account "${account}", which FAL_ACCOUNTS does not list`,
+        });
+    }
+  });
+
+export interface FalAccountConfig {
+  name: string;
+  key: string;
+  concurrency: number;
+}
+
+/** The configured fal accounts, in order (the first serves unmapped tenants). */
+export function falAccountsOf(c: WorkerConfig): FalAccountConfig[] {
+  return c.FAL_ACCOUNTS ?? [{ name: 'default', key: c.FAL_KEY as string, concurrency: c.FAL_CONCURRENCY }];
+}
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batches/tracker';
+import { PARK_MS } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
 import { createMetrics } from '@foley/shared/infra/metrics';
@@ -12,13 +13,14 @@ import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
 import { parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import { Queue } from 'bullmq';
+import { startDispatchRunner } from './clients/dispatch-runner';
 import { createDownloader } from './clients/download';
 import { createFalGateway } from './clients/fal';
-import { createFalSlots } from './clients/fal-slots';
+import { createFalAccounts } from './clients/fal-accounts';
 import { createGuardedFetch } from './clients/http-fetch';
 import { createJobSignals } from './clients/job-signals';
 import { createReplicaAck } from './clients/replica-ack';
-import type { WorkerConfig } from './config';
+import { falAccountsOf, type WorkerConfig } from './config';
 import type { DubDeps } from './dubbing/dub-deps';
 import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
 import { createDubbingWorker } from './dubbing/dubbing-worker';
@@ -75,6 +77,40 @@ export async function startWorker(
   const webhookBase = config.FAL_WEBHOOK_BASE_URL?.replace(/\/+$/, '');
 
   const seam = dubMetrics(metrics);
+  const dubbingQueue = new Queue(QUEUES.dubbing.name, { connection: redis, prefix: config.QUEUE_PREFIX });
+  dubbingQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
+  // One gateway and one dispatcher per fal account; tenants are routed to theirs (TENANT_FAL_ACCOUNTS).
+  const accounts = await createFalAccounts({
+    accounts: falAccountsOf(config),
+    config,
+    redis,
+    keys,
+    queue: dubbingQueue,
+    gateway: (account) =>
+      instrumentFal(
+        createFalGateway({
+          falKey: account.key,
+          baseUrl: config.FAL_BASE_URL,
+          callTimeoutMs: config.FAL_CALL_TIMEOUT,
+          submitPolicy: {
+            storeIo: config.FAL_STORE_IO,
+            outputTtlMs: config.FAL_OUTPUT_TTL,
+            startTimeoutMs: config.FAL_START_TIMEOUT,
+          },
+        }),
+        seam,
+      ),
+    logger,
+  });
+  metrics.collectAccounts(accounts.readStates);
+  const dispatchRunner = startDispatchRunner({
+    subscriber: createRedis(redisSettings, 'subscriber'),
+    nudgeChannel: keys.dispatchNudge(),
+    accounts: accounts.dispatchers,
+    tickMs: config.DISPATCH_TICK,
+    logger,
+  });
+  const first = accounts.route('');
   // `redis` is also the connection BullMQ's job.updateData writes through: WAIT on it covers those writes.
   const replicaAck = createReplicaAck({
     redis,
@@ -82,23 +118,12 @@ export async function startWorker(
     timeoutMs: redisSettings.waitTimeoutMs,
   });
   const deps: DubDeps = {
-    fal: instrumentFal(
-      createFalGateway({
-        falKey: config.FAL_KEY,
-        baseUrl: config.FAL_BASE_URL,
-        callTimeoutMs: config.FAL_CALL_TIMEOUT,
-        submitPolicy: {
-          storeIo: config.FAL_STORE_IO,
-          outputTtlMs: config.FAL_OUTPUT_TTL,
-          startTimeoutMs: config.FAL_START_TIMEOUT,
-        },
-      }),
-      seam,
-    ),
+    fal: first.fal,
     store,
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
-    slots: createFalSlots({ redis, key: keys.falSlots(), limit: config.FAL_CONCURRENCY }),
+    slots: first.slots,
+    route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
     releaseSubmit: signalStore.releaseSubmit,
     confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
@@ -118,7 +143,7 @@ export async function startWorker(
       ...(webhookBase
         ? { falWebhookUrl: (jobId: string) => `${webhookBase}/v1/fal/webhook?job_id=${jobId}` }
         : {}),
-      slotRetryMs: 2_000,
+      slotRetryMs: PARK_MS,
       maxStatusErrors: 5,
     },
   };
@@ -165,7 +190,9 @@ export async function startWorker(
         logger.warn('grace period over; jobs still running will be recovered as stalled by another worker');
         await worker.close(true);
       }
+      await dispatchRunner.close();
       await deps.signals.close();
+      await dubbingQueue.close().catch(() => {});
       await ops.close();
       await Promise.all(watched.map((q) => q.close().catch(() => {})));
       await webhooks.close();

@@ -3,7 +3,7 @@ import type { PipelineError } from '@foley/shared/errors';
 import { createLogger } from '@foley/shared/infra/logger';
 import type { DubJobData, DubJobProgress } from '@foley/shared/jobs/contract';
 import type { FalGateway, FalQueueStatus } from '../src/clients/fal';
-import type { FalSlots } from '../src/clients/fal-slots';
+import type { FalSlots } from '../src/clients/fal-dispatch';
 import type { DubDeps, DubJob, JobOutcome } from '../src/dubbing/dub-deps';
 
 /** In-memory stand-ins for the processor's dependencies (unit tests only; integration tests use real ones). */
@@ -77,10 +77,18 @@ export function fakeFal(statuses: FalQueueStatus[] = [{ status: 'COMPLETED' }]) 
   return fal;
 }
 
-export function fakeSlots(free = true): FalSlots & { held: Set<string> } {
+export function fakeSlots(free = true): FalSlots & { held: Set<string>; refusals: string[] } {
   const held = new Set<string>();
+  const refusals: string[] = [];
   return {
     held,
+    refusals,
+    async refused(id, _ticket, why) {
+      held.delete(id);
+      refusals.push(why.reason);
+      return true;
+    },
+    async accepted() {},
     async tryAcquire(id) {
       if (!free && !held.has(id)) return false;
       held.add(id);

@@ -14,7 +14,7 @@ export type BatchCreated = BatchView & { accepted: number; received: number; rej
 export type BatchDefaults = { sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; };
 
 /** One item of a batch: a job body without `webhook_url` (a batch has one webhook for all). */
-export type BatchItem = { video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; metadata?: Record<string, unknown> | undefined; };
+export type BatchItem = { video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; priority?: number | undefined; metadata?: Record<string, unknown> | undefined; };
 
 export type BatchStatus = 'processing' | 'completed' | 'canceled';
 
@@ -37,13 +37,13 @@ export interface BatchView {
 }
 
 /** JSON body of `POST /v1/batches`. */
-export type CreateBatchBody = Omit<{ items: Array<unknown>; webhook_url?: string | undefined; metadata?: Record<string, unknown> | undefined; defaults?: { sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; } | undefined; }, 'items'> & { items: Array<{ video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; metadata?: Record<string, unknown> | undefined; }>; };
+export type CreateBatchBody = Omit<{ items: Array<unknown>; webhook_url?: string | undefined; metadata?: Record<string, unknown> | undefined; defaults?: { sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; } | undefined; }, 'items'> & { items: Array<{ video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; priority?: number | undefined; metadata?: Record<string, unknown> | undefined; }>; };
 
 /** Query of `POST /v1/batches` (JSONL and CSV bodies carry their settings here). */
 export type CreateBatchQuery = { asmr_mode?: 'true' | '0' | 'false' | '1' | undefined; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; atomic?: 'true' | '0' | 'false' | '1' | undefined; webhook_url?: string | undefined; metadata?: string | undefined; };
 
 /** Body of `POST /v1/jobs`: the model's input fields, an optional webhook and metadata. */
-export type CreateJobBody = { video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; webhook_url?: string | undefined; metadata?: Record<string, unknown> | undefined; };
+export type CreateJobBody = { video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; webhook_url?: string | undefined; priority?: number | undefined; metadata?: Record<string, unknown> | undefined; };
 
 /** Body of `POST /v1/uploads`. */
 export type CreateUploadBody = { file_name: string; content_type: 'video/mp4' | 'video/quicktime'; size: number; };

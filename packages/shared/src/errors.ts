@@ -28,6 +28,8 @@ export const API_ERROR_STATUS = {
   validation_error: 422,
   idempotency_key_reused: 422,
   too_many_items: 422,
+  quota_exceeded: 429,
+  rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const satisfies Record<string, number>;
@@ -80,16 +82,19 @@ export class PipelineError extends Error {
   readonly code: FailureCode;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
+  /** The HTTP status of the answer that caused it, when one did (fal's 401 and 429 change dispatch). */
+  readonly status?: number;
   constructor(
     code: FailureCode,
     message: string,
-    opts: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+    opts: { retryable?: boolean; retryAfterMs?: number; status?: number; cause?: unknown } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = 'PipelineError';
     this.code = code;
     this.retryable = opts.retryable ?? false;
     if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
+    if (opts.status !== undefined) this.status = opts.status;
   }
 }
 

@@ -1,17 +1,20 @@
 import type { BatchStore } from '@foley/shared/batches/store';
+import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import type { CreateJobBody, DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
-import { batchPriority, dubJobOptions, QUEUES } from '@foley/shared/queues/catalog';
+import { dubJobOptions, QUEUES } from '@foley/shared/queues/catalog';
 import type { Queue } from 'bullmq';
 
 export const ENQUEUE_CHUNK = 500;
 
 /**
- * Adds a batch's jobs in chunks: ids go into the batch and tenant indexes first (so a job that ends at
- * once is already listed), then one `addBulk` per chunk. Returns the ids added, for cleanup on failure.
+ * Adds a batch's jobs in chunks: ids go into the batch and tenant indexes first, then one `addBulk` per
+ * chunk (parked), then the chunk is listed for the fal dispatcher (which interleaves it with other
+ * tenants' work). Records the ids added in `added`, for cleanup on failure.
  */
 export async function enqueueBatchJobs(deps: {
   queue: Queue<DubJobData, DubJobResult>;
   batches: BatchStore;
+  ready: ReadyList;
   buildJobData: (tenant: string, body: CreateJobBody, extra: Partial<DubJobData>) => DubJobData;
   attempts: number;
   tenant: string;
@@ -19,7 +22,6 @@ export async function enqueueBatchJobs(deps: {
   items: Array<{ index: number; body: CreateJobBody }>;
   added: string[];
 }): Promise<void> {
-  const priority = batchPriority(deps.items.length);
   for (let start = 0; start < deps.items.length; start += ENQUEUE_CHUNK) {
     const chunk = deps.items.slice(start, start + ENQUEUE_CHUNK);
     const jobs = chunk.map(({ index, body }) =>
@@ -32,8 +34,9 @@ export async function enqueueBatchJobs(deps: {
       jobs.map((data) => ({
         name: QUEUES.dubbing.jobs.dub,
         data,
-        opts: dubJobOptions(data.id, deps.attempts, priority),
+        opts: dubJobOptions(data.id, deps.attempts),
       })),
     );
+    await deps.ready.add(deps.tenant, jobs);
   }
 }

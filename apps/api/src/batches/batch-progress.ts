@@ -1,4 +1,5 @@
 import type { BatchStore } from '@foley/shared/batches/store';
+import { readAccounts } from '@foley/shared/dispatch/account-state';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import type { Queue } from 'bullmq';
@@ -8,7 +9,7 @@ const RUNNING_SAMPLE = 1_000;
 
 /**
  * How many of a batch's open jobs are running: those a worker holds (BullMQ `active`) or that hold a
- * fal slot (waiting on fal between polls, parked in `delayed`). Both sets are bounded by the worker and
+ * slot of any fal account (waiting on fal between polls, parked in `delayed`). Both sets are bounded by the worker and
  * fal concurrency, not by the batch size, so this stays cheap for a 10,000-item batch.
  */
 export function createBatchProgress(deps: {
@@ -18,11 +19,12 @@ export function createBatchProgress(deps: {
   batches: BatchStore;
 }) {
   return async function processing(batchId: string): Promise<number> {
-    const [active, holding] = await Promise.all([
+    const accounts = await readAccounts(deps.redis, deps.keys);
+    const [active, ...holding] = await Promise.all([
       deps.queue.getRanges(['active'], 0, RUNNING_SAMPLE - 1),
-      deps.redis.zrange(deps.keys.falSlots(), 0, RUNNING_SAMPLE - 1),
+      ...accounts.map((a) => deps.redis.zrange(deps.keys.falSlots(a.name), 0, RUNNING_SAMPLE - 1)),
     ]);
-    const running = [...new Set([...active, ...holding])];
+    const running = [...new Set([...active, ...holding.flat()])];
     return deps.batches.countMembers(batchId, running);
   };
 }

@@ -2,6 +2,7 @@ import type { BatchView } from '@foley/shared/batches/contract';
 import type { BatchStore } from '@foley/shared/batches/store';
 import type { BatchTracker } from '@foley/shared/batches/tracker';
 import { toBatchView } from '@foley/shared/batches/view';
+import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { ApiError, notFound } from '@foley/shared/errors';
 import { isId, newId } from '@foley/shared/ids';
 import type { Logger } from '@foley/shared/infra/logger';
@@ -9,7 +10,7 @@ import type { ObjectStore } from '@foley/shared/infra/object-store';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import type { Queue } from 'bullmq';
 import { type Idempotency, requestInProgress } from '../jobs/idempotency';
-import type { JobsService } from '../jobs/jobs-service';
+import { type JobsService, quotaExceeded } from '../jobs/jobs-service';
 import type { UrlPolicy } from '../jobs/url-policy';
 import { enqueueBatchJobs } from './batch-enqueue';
 import type { RawItem, RejectedItem } from './parsing/raw-item';
@@ -19,6 +20,9 @@ import { type ItemOutcome, validateItem } from './parsing/validate-item';
 export interface BatchesServiceDeps {
   queue: Queue<DubJobData, DubJobResult>;
   batches: BatchStore;
+  ready: ReadyList;
+  /** TENANT_MAX_QUEUED of a tenant. */
+  maxQueued: (tenant: string) => number | undefined;
   jobs: Pick<JobsService, 'buildJobData' | 'cancel'>;
   store: Pick<ObjectStore, 'bucket' | 'presignGet'>;
   idempotency: Idempotency;
@@ -87,6 +91,15 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         if (!taken) throw requestInProgress();
       }
     }
+    // The whole batch fits under the tenant's limit, or none of it is enqueued.
+    const refusal = await deps.ready.add(tenant, [], {
+      reserve: accepted.length,
+      limit: deps.maxQueued(tenant),
+    });
+    if (refusal) {
+      if (opts.idempotencyKey) await deps.idempotency.release(tenant, opts.idempotencyKey).catch(() => {});
+      throw quotaExceeded(refusal, accepted.length);
+    }
     const added: string[] = [];
     try {
       await batches.create(
@@ -103,6 +116,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
       });
     } catch (error) {
       await undo(tenant, id, added, opts.idempotencyKey);
+      await deps.ready.unreserve(tenant, accepted.length).catch(() => {});
       throw error;
     }
     const record = await batches.read(id);

@@ -35,9 +35,17 @@ const bad = {
   413: 'Body larger than the limit',
   415: 'Unsupported Content-Type',
   422: 'Validation failed; `details` lists each field',
+  429: '`rate_limited`: more than API_RATE_LIMIT requests per second with this key (see `Retry-After`, `RateLimit`)',
   503: 'Redis or S3 unavailable; retry shortly',
 };
-const found = { 401: bad[401], 404: 'Unknown id, or owned by another API key', 503: bad[503] };
+const found = {
+  401: bad[401],
+  404: 'Unknown id, or owned by another API key',
+  429: bad[429],
+  503: bad[503],
+};
+const overQuota =
+  '`quota_exceeded` (the tenant would pass TENANT_MAX_QUEUED unfinished jobs; `details.limit`, `details.current`; a batch is refused whole) or `rate_limited`';
 const inProgress = 'An earlier request with this Idempotency-Key is still being processed; retry shortly';
 
 export const API_ROUTES: RouteSpec[] = [
@@ -54,6 +62,7 @@ export const API_ROUTES: RouteSpec[] = [
       202: 'Job queued',
       ...bad,
       409: inProgress,
+      429: overQuota,
     },
   },
   {
@@ -68,6 +77,7 @@ export const API_ROUTES: RouteSpec[] = [
       401: bad[401],
       404: '`batch_id` is unknown, or owned by another API key',
       422: bad[422],
+      429: bad[429],
       503: bad[503],
     },
   },
@@ -121,7 +131,13 @@ export const API_ROUTES: RouteSpec[] = [
       'text/csv': text('Header row of job fields (video_url, sound_effect_prompt, …), one video per row'),
     },
     idempotent: true,
-    responses: { 200: 'Replay (same Idempotency-Key)', 202: 'Batch accepted', ...bad, 409: inProgress },
+    responses: {
+      200: 'Replay (same Idempotency-Key)',
+      202: 'Batch accepted',
+      ...bad,
+      409: inProgress,
+      429: overQuota,
+    },
   },
   {
     method: 'get',
@@ -152,6 +168,15 @@ export const API_ROUTES: RouteSpec[] = [
     summary: 'Presigned S3 PUT for a local video, and the `video_url` to submit afterwards',
     body: { 'application/json': createUploadSchema },
     responses: { 201: 'Upload URLs', ...bad },
+  },
+  {
+    method: 'get',
+    path: '/v1/status',
+    tag: 'ops',
+    auth: 'bearer',
+    summary:
+      "Dispatch to fal for the key's account (`dispatch.state`: active, slowed on fal 429s, paused when fal refuses the account; `reason`, `since`) and the key's queue quota",
+    responses: { 200: 'The status', 401: bad[401], 429: bad[429], 503: bad[503] },
   },
   {
     method: 'post',

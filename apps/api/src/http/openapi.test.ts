@@ -5,6 +5,7 @@ import { falCallbackRouter } from '../fal-callback/fal-callback-route';
 import { jobsRouter } from '../jobs/jobs-routes';
 import { healthRouter } from '../ops/health-routes';
 import { metricsRouter } from '../ops/metrics-route';
+import { statusRouter } from '../status/status-routes';
 import { uploadsRouter } from '../uploads/uploads-routes';
 import { jobWebhooksRouter } from '../webhooks/job-webhooks-routes';
 import { buildOpenApi, type OperationObject, openapiRouter } from './openapi';
@@ -46,6 +47,7 @@ describe('OpenAPI document', () => {
         'GET /v1/batches/{id}',
         'POST /v1/batches/{id}/cancel',
         'POST /v1/uploads',
+        'GET /v1/status',
         'POST /v1/fal/webhook',
         'GET /healthz',
         'GET /readyz',
@@ -158,6 +160,13 @@ describe('route table vs the routers', () => {
       jobsRouter({ jobs: stub, idempotency: stub, jsonLimit: 1024 }),
       batchesRouter({ batches: stub, idempotency: stub, bodyLimit: 1024, maxItems: 10 }),
       uploadsRouter({ store: stub }),
+      statusRouter({
+        redis: stub,
+        keys: stub,
+        ready: stub,
+        accounts: { byTenant: {} },
+        maxQueued: () => undefined,
+      }),
       jobWebhooksRouter({ jobs: stub, store: stub, producer: stub }),
       falCallbackRouter({ verifier: stub, jobs: stub, signals: stub }),
       healthRouter([]),

@@ -50,6 +50,9 @@ function service(counter: ReturnType<typeof roundCounter>) {
     idempotency: createIdempotency({ redis: redis as never, keys, ttlMs: 60_000 }),
     urls: createUrlPolicy([]),
     onJobFinished: async () => {},
+    // Listing for the fal dispatcher (and the TENANT_MAX_QUEUED check) follows the add: a listed job must exist.
+    ready: { add: () => counter.send('list', undefined) },
+    maxQueued: () => 50_000,
     attempts: 6,
   } as unknown as JobsServiceDeps);
 }
@@ -57,23 +60,30 @@ function service(counter: ReturnType<typeof roundCounter>) {
 describe('jobs service: Redis round trips of a create', () => {
   const body = { video_url: 'https://cdn.example.com/a.mp4' };
 
-  it('indexes and adds in one round trip and answers without reading the job back', async () => {
+  it('indexes and adds in one round trip, lists in a second, and answers without reading the job back', async () => {
     const counter = roundCounter();
     const { job, replayed } = await service(counter).create('tenant-a', body);
     expect(replayed).toBe(false);
     expect(job).toMatchObject({ status: 'queued', attempts: 0, input: { video_url: body.video_url } });
-    expect(counter.log.map((l) => l.call).sort()).toEqual(['addJob', 'index']);
-    expect(counter.rounds()).toBe(1);
+    expect(
+      counter.log
+        .filter((l) => l.round === 1)
+        .map((l) => l.call)
+        .sort(),
+    ).toEqual(['addJob', 'index']);
+    expect(counter.log.filter((l) => l.round === 2).map((l) => l.call)).toEqual(['list']);
+    expect(counter.rounds()).toBe(2);
   });
 
-  it('with an Idempotency-Key: the claim, then index and add together — two round trips', async () => {
+  it('with an Idempotency-Key: the claim, then index and add together, then the listing — three round trips', async () => {
     const counter = roundCounter();
     await service(counter).create('tenant-a', body, 'key-1');
     expect(counter.log).toEqual([
       { round: 1, call: 'SET NX' },
       { round: 2, call: 'index' },
       { round: 2, call: 'addJob' },
+      { round: 3, call: 'list' },
     ]);
-    expect(counter.rounds()).toBe(2);
+    expect(counter.rounds()).toBe(3);
   });
 });

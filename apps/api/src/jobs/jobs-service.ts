@@ -1,3 +1,4 @@
+import type { QuotaRefusal, ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { ApiError, notFound } from '@foley/shared/errors';
 import { newId } from '@foley/shared/ids';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
@@ -22,6 +23,10 @@ export interface JobsServiceDeps {
   idempotency: Idempotency;
   urls: UrlPolicy;
   onJobFinished: OnJobFinished;
+  /** Where parked jobs are listed for the fal dispatcher; also counts a tenant's open jobs. */
+  ready: ReadyList;
+  /** TENANT_MAX_QUEUED of a tenant. */
+  maxQueued: (tenant: string) => number | undefined;
   attempts: number;
   now?: () => number;
 }
@@ -46,6 +51,15 @@ export interface JobsService {
   cancel(tenant: string, id: string): Promise<JobView>;
 }
 
+/** TENANT_MAX_QUEUED refused `adding` more jobs; nothing was enqueued. */
+export function quotaExceeded(refusal: QuotaRefusal, adding: number): ApiError {
+  return new ApiError(
+    'quota_exceeded',
+    `at most ${refusal.limit} unfinished jobs per tenant (TENANT_MAX_QUEUED); ${refusal.current} are queued or processing, ${adding} more would pass it`,
+    { limit: refusal.limit, current: refusal.current, requested: adding },
+  );
+}
+
 export function createJobsService(deps: JobsServiceDeps): JobsService {
   const now = deps.now ?? Date.now;
   const signals = createJobSignalStore({ redis: deps.redis, keys: deps.keys });
@@ -59,6 +73,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       input: withModelDefaults(body),
       ...(body.webhook_url ? { webhook_url: body.webhook_url } : {}),
       ...(body.metadata ? { metadata: body.metadata } : {}),
+      ...(body.priority !== undefined ? { priority: body.priority } : {}),
       created_at: new Date(now()).toISOString(),
       ...extra,
     };
@@ -80,21 +95,33 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         if (!taken) throw requestInProgress();
       }
     }
+    let refusal: QuotaRefusal | undefined;
     try {
-      // One round trip: the index entry and the job go out together (the index is read by id, so a
-      // listed id whose job is not there yet reads as expired for a moment, never wrong).
+      // One round trip for the index entry and the parked job together (the index is read by id, so a
+      // listed id whose job is not there yet reads as expired for a moment, never wrong); then the job is
+      // listed for the fal dispatcher (after the add: a listed job always exists) and counted against
+      // TENANT_MAX_QUEUED in the same step.
       await Promise.all([
         indexTenantJob(deps.redis, deps.keys.tenantJobs(tenant), data.id, now()),
         deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts)),
       ]);
+      refusal = await deps.ready.add(tenant, [data], { reserve: 1, limit: deps.maxQueued(tenant) });
+      if (refusal) {
+        await deps.queue.remove(data.id);
+        await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id);
+      }
     } catch (error) {
       if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
       throw error;
     }
+    if (refusal) {
+      if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+      throw quotaExceeded(refusal, 1);
+    }
     // The answer is built from what was just written: re-reading it would cost three more round trips
     // and could only add a worker's progress, which the client learns from GET anyway.
-    const job = toJobView({ data, state: 'waiting', progress: undefined, attemptsMade: 0 });
+    const job = toJobView({ data, state: 'delayed', progress: undefined, attemptsMade: 0 });
     return { job, replayed: false };
   }
 
@@ -155,6 +182,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         () => false, // taken by a worker meanwhile: cancel it as running
       );
       if (removed) {
+        await deps.ready.remove(job.data);
         const record: CanceledJobRecord = {
           data: {
             ...job.data,

@@ -7,10 +7,13 @@ import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
 import { type AdminAccount, adminRoleOf, forbidWritesForReadOnly, requireAdmin } from './dashboard-auth';
 import { dubJobName, redactDeep, webhookJobName } from './dashboard-redaction';
+import type { Overview } from './overview';
+import { renderOverview } from './overview-page';
 
 type BoardServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
 
 export const DASHBOARD_PATH = '/admin/queues';
+export const OVERVIEW_PATH = '/admin';
 
 export interface DashboardSettings {
   ADMIN_USER?: string | undefined;
@@ -28,6 +31,8 @@ export function dashboardRouter(opts: {
   settings: DashboardSettings;
   queues: Queue[];
   logger: Logger;
+  /** The /admin overview's data (accounts, tenants); without it only Bull Board is served. */
+  overview?: () => Promise<Overview>;
 }): Router | undefined {
   const accounts = adminAccounts(opts.settings);
   if (!accounts) {
@@ -37,6 +42,16 @@ export function dashboardRouter(opts: {
   const admin = board(opts.queues, false);
   const readOnly = board(opts.queues, true);
   const router = Router();
+  const { overview } = opts;
+  if (overview) {
+    // Read-only for everyone: a GET page; the read-only user sees it as the admin does.
+    router.get(OVERVIEW_PATH, requireAdmin(accounts), async (_req, res) => {
+      res
+        .type('html')
+        .set('Cache-Control', 'no-store')
+        .send(renderOverview(await overview(), { queues: DASHBOARD_PATH }));
+    });
+  }
   router.use(DASHBOARD_PATH, requireAdmin(accounts), forbidWritesForReadOnly, (req, res, next) =>
     (adminRoleOf(res) === 'admin' ? admin : readOnly)(req, res, next),
   );
@@ -66,7 +81,10 @@ function board(queues: Queue[], readOnlyMode: boolean): RequestHandler {
     // @bull-board/express 9.10.1 declares types from @bull-board/api 9.10.1; at run time it uses none of them.
     serverAdapter: serverAdapter as unknown as BoardServerAdapter,
     options: {
-      uiConfig: { boardTitle: readOnlyMode ? 'Foley (read-only)' : 'Foley' },
+      uiConfig: {
+        boardTitle: readOnlyMode ? 'Foley (read-only)' : 'Foley',
+        miscLinks: [{ text: 'Overview', url: OVERVIEW_PATH }],
+      },
       // Formatters cover data/returnValue/progress/name; this also scrubs failedReason, stack traces and logs.
       handlerHooks: {
         after: (_context, result) => ({ ...result, body: redactDeep(result.body) as typeof result.body }),

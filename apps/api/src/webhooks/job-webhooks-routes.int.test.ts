@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createReadyList } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import { createLogger } from '@foley/shared/infra/logger';
 import { createRedis, type RedisClient } from '@foley/shared/infra/redis';
@@ -64,6 +65,8 @@ describe('GET /v1/jobs/:id/webhooks and redeliver (real Redis, real jobs service
       idempotency,
       urls: createUrlPolicy(['127.0.0.1']),
       onJobFinished: producer.onJobFinished,
+      ready: createReadyList({ redis, keys }),
+      maxQueued: () => undefined,
       attempts: 3,
     });
     const app = createApp({

@@ -41,6 +41,7 @@ function fromSubmitAttempt(error: SubmitAttemptError): PipelineError {
   return new PipelineError('fal_unavailable', error.message, {
     retryable: true,
     cause: error,
+    ...(f.kind === 'rejected' ? { status: f.status } : {}),
     ...(f.kind === 'rejected' && f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
   });
 }
@@ -61,10 +62,13 @@ function fromApiError(error: ApiError<unknown>, op: FalOperation): PipelineError
   const message = `fal ${op} answered HTTP ${error.status}: ${detail}`;
   if (error.status === 403 && LOCKED.test(detail)) {
     // Exhausted balance or an admin lock: the key is fine and works again once the account is topped up.
-    return new PipelineError('fal_account_locked', message, { retryable: true, cause: error });
+    return new PipelineError('fal_account_locked', message, { retryable: true, status: 403, cause: error });
   }
   if (error.status === 401 || error.status === 403) {
-    return new PipelineError('fal_auth_error', `${message} (check FAL_KEY)`, { cause: error });
+    return new PipelineError('fal_auth_error', `${message} (check FAL_KEY)`, {
+      status: error.status,
+      cause: error,
+    });
   }
   if (error.isUserTimeout) {
     // FAL_START_TIMEOUT ran out before fal started the request: it never ran, and fal's client does
@@ -79,7 +83,11 @@ function fromApiError(error: ApiError<unknown>, op: FalOperation): PipelineError
     return new PipelineError('canceled', 'the fal request was canceled', { cause: error });
   }
   if (error.status === 429 || error.status === 408 || error.status >= 500) {
-    return new PipelineError('fal_unavailable', message, { retryable: true, cause: error });
+    return new PipelineError('fal_unavailable', message, {
+      retryable: true,
+      status: error.status,
+      cause: error,
+    });
   }
   return new PipelineError(op === 'result' ? 'model_error' : 'fal_unavailable', message, { cause: error });
 }

@@ -3,7 +3,7 @@ import type { ObjectStore } from '@foley/shared/infra/object-store';
 import type { DubJobData, DubJobProgress, DubJobResult, JobError } from '@foley/shared/jobs/contract';
 import type { OpenDownload } from '../clients/download';
 import type { FalGateway } from '../clients/fal';
-import type { FalSlots } from '../clients/fal-slots';
+import type { FalSlots } from '../clients/fal-dispatch';
 import type { JobSignals } from '../clients/job-signals';
 
 /** The slice of a BullMQ job the processor uses, so tests can pass a plain object. */
@@ -35,6 +35,8 @@ export interface DubDeps {
   /** Checks a video URL before any money is spent; throws PipelineError with a precise code. */
   preflight: (url: string) => Promise<unknown>;
   slots: FalSlots;
+  /** The fal account serving a tenant (FAL_ACCOUNTS, TENANT_FAL_ACCOUNTS); without it `fal` and `slots` serve all. */
+  route?: (tenant: string) => { fal: FalGateway; slots: FalSlots };
   /**
    * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first (a
    * crashed one, or one still running elsewhere after BullMQ gave its lock to another worker).
@@ -65,7 +67,7 @@ export interface DubDeps {
     pollMaxMs: number;
     /** fal's webhook to our API, when configured: then polling is only a slow safety net. */
     falWebhookUrl?: (jobId: string) => string;
-    /** Delay before a job that found no free fal slot tries again. */
+    /** How long a job without a slot parks before it looks again by itself (a safety net: dispatch promotes it). */
     slotRetryMs: number;
     /** Consecutive failed status polls tolerated before the attempt fails (and BullMQ retries it). */
     maxStatusErrors: number;

@@ -310,6 +310,41 @@ describe('processDubJob', () => {
     expect(fal.calls.submit).toBe(0);
   });
 
+  it.each([
+    [
+      'a locked account',
+      new PipelineError('fal_account_locked', 'fal submit answered HTTP 403: User is locked', {
+        retryable: true,
+        status: 403,
+      }),
+      'fal_account_locked',
+    ],
+    [
+      'a 401 on a key that worked',
+      new PipelineError('fal_auth_error', 'HTTP 401', { status: 401 }),
+      'fal_unauthorized',
+    ],
+    [
+      'a 429',
+      new PipelineError('fal_unavailable', 'HTTP 429', { retryable: true, status: 429, retryAfterMs: 2000 }),
+      'fal_rate_limited',
+    ],
+  ] as const)(
+    '%s: the job goes back in line without failing or using an attempt',
+    async (_name, error, reason) => {
+      const fal = fakeFal();
+      fal.failSubmit(error);
+      const slots = fakeSlots();
+      const { deps, outcomes } = fakeDeps({ fal, slots });
+      const job = fakeJob();
+      await expect(processDubJob(job, deps)).rejects.toBeInstanceOf(JobDeferredError);
+      expect(slots.refusals).toEqual([reason]);
+      expect(outcomes).toEqual([]);
+      expect(job.data.fal_submit_started_at).toBeUndefined(); // nothing was sent: a later dispatch submits
+      expect(job.data.error?.code).toBe(error.code);
+    },
+  );
+
   it('reads the video once while it waits for a fal slot, not every time it comes back', async () => {
     let preflights = 0;
     let free = false;

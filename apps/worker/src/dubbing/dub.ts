@@ -1,5 +1,6 @@
 import { isPipelineError, PipelineError } from '@foley/shared/errors';
 import { type DubJobResult, type JobError, outputKeys } from '@foley/shared/jobs/contract';
+import type { AccountRefusal } from '../clients/fal-dispatch';
 import type { DubDeps, DubJob } from './dub-deps';
 import { copyOutputs } from './dub-outputs';
 import { waitForFal } from './dub-wait';
@@ -9,7 +10,8 @@ import { isControlSignal, JobDeferredError, JobReleasedError } from './job-contr
  * Dubs one video: preflight → submit to fal (at most once, ever) → wait → copy outputs to S3.
  * Throws PipelineError (retryable or not) or a control signal; records the error on the job first.
  */
-export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobResult> {
+export async function processDubJob(job: DubJob, unrouted: DubDeps): Promise<DubJobResult> {
+  const deps = routed(unrouted, job);
   const log = deps.logger.child({
     job_id: job.id,
     fal_request_id: job.data.fal_request_id,
@@ -57,7 +59,8 @@ export async function processDubJob(job: DubJob, deps: DubDeps): Promise<DubJobR
  * so nothing else would report its end (webhook, batch counters) or free its slot. Its fal request, if
  * any, is left alone: a dashboard retry resumes it.
  */
-export async function failAbandonedJob(job: DubJob, reason: string, deps: DubDeps): Promise<void> {
+export async function failAbandonedJob(job: DubJob, reason: string, unrouted: DubDeps): Promise<void> {
+  const deps = routed(unrouted, job);
   const jobError: JobError = {
     code: 'internal_error',
     message: `the job was abandoned (${reason}): workers stopped while running it too many times`,
@@ -82,7 +85,7 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   let requestId = job.data.fal_request_id;
   if (requestId) {
     // Resuming (retry, stalled-job recovery, restart): the request exists at fal and is never submitted again.
-    await deps.slots.forceAcquire(job.id);
+    await deps.slots.forceAcquire(job.id, job.data.tenant);
     log.info('resuming fal request');
   } else {
     if (job.data.fal_submit_started_at) {
@@ -100,13 +103,14 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
     }
     // Shutting down: a submit now could be cut off by the forced exit and end as an unknown outcome.
     if (deps.shutdown.aborted) throw new JobReleasedError();
-    if (!(await deps.slots.tryAcquire(job.id))) {
+    const ticket = ticketOf(job);
+    if (!(await deps.slots.tryAcquire(job.id, ticket))) {
       // Waiting for a fal slot (a big batch): remember the pass, so the customer's server is not read
-      // again every time the job comes back for a slot.
+      // again when dispatch promotes the job.
       if (Number.isNaN(passedAt)) {
         await job.updateData({ ...job.data, preflight_passed_at: new Date(deps.now()).toISOString() });
       }
-      throw new JobDeferredError(deps.config.slotRetryMs);
+      throw new JobDeferredError(deps.config.slotRetryMs, () => deps.slots.tryAcquire(job.id, ticket));
     }
     // Preflight can take a while: a cancel asked for meanwhile must not cost a submit.
     if (await deps.isCancelRequested(job.id)) throw new PipelineError('canceled', 'canceled by the client');
@@ -166,8 +170,21 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   } catch (error) {
     // fal answered (or was never reached): no request exists, so a later attempt may submit again.
     if (isPipelineError(error) && error.code !== 'submit_outcome_unknown') await unclaim(job, before, deps);
+    const refusal = isPipelineError(error) ? accountRefusal(error) : undefined;
+    // The account, not the job, was refused: the job waits at its place while the account is paused or slowed.
+    if (refusal && (await deps.slots.refused(job.id, ticketOf(job), refusal))) {
+      // Shown on the queued job (why it waits); no attempt is used and the job does not fail.
+      const why = error as PipelineError;
+      await job.updateData({ ...job.data, error: { code: why.code, message: why.message } });
+      deps.logger.info(
+        { job_id: job.id, reason: refusal.reason },
+        'fal refused the account; job back in line',
+      );
+      throw new JobDeferredError(deps.config.slotRetryMs, () => deps.slots.tryAcquire(job.id, ticketOf(job)));
+    }
     throw error;
   }
+  await deps.slots.accepted();
   await job.updateData({ ...before, fal_request_id: requestId, fal_submitted_at: started });
   // The saved id is what lets any later attempt resume instead of resubmitting: have a replica hold it
   // before going on. The request exists at fal either way, so a slow replica only costs a warning.
@@ -201,6 +218,20 @@ async function settled<T extends readonly unknown[]>(
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failure) throw failure.reason;
   return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** The account's fault, not the job's: a locked account, a key that stopped working, fal's rate limit. */
+function accountRefusal(error: PipelineError): AccountRefusal | undefined {
+  if (error.code === 'fal_account_locked') return { reason: 'fal_account_locked' };
+  if (error.code === 'fal_auth_error' && error.status === 401) return { reason: 'fal_unauthorized' };
+  if (error.status === 429) return { reason: 'fal_rate_limited', retryAfterMs: error.retryAfterMs };
+  return undefined;
+}
+
+const ticketOf = (job: DubJob) => ({ tenant: job.data.tenant, priority: job.data.priority });
+
+function routed(deps: DubDeps, job: DubJob): DubDeps {
+  return deps.route ? { ...deps, ...deps.route(job.data.tenant) } : deps;
 }
 
 function toPipelineError(error: unknown): PipelineError {

@@ -29,6 +29,8 @@ export function createDubbingWorker(opts: {
         if (error instanceof JobDeferredError || error instanceof JobReleasedError) {
           const delay = error instanceof JobDeferredError ? error.delayMs : 0;
           await job.moveToDelayed(Date.now() + delay, token);
+          if (error instanceof JobDeferredError && (await error.recheck?.()))
+            await job.promote().catch(() => {});
           throw new DelayedError();
         }
         if (error instanceof PipelineError && !error.retryable) throw new UnrecoverableError(error.message);

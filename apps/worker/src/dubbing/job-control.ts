@@ -3,9 +3,16 @@
  * attempt.
  */
 
-/** Not now: all fal slots are taken. The job goes back to the queue and runs again after `delayMs`. */
+/**
+ * Not now: no fal slot for the job (or its account refused it). It parks in `delayed` for `delayMs` (a
+ * safety net: dispatch promotes it when a slot is its). `recheck`, run once it is parked, closes the race
+ * with a grant made while it was parking: true means it holds a slot now and must run at once.
+ */
 export class JobDeferredError extends Error {
-  constructor(readonly delayMs: number) {
+  constructor(
+    readonly delayMs: number,
+    readonly recheck?: () => Promise<boolean>,
+  ) {
     super(`deferred for ${delayMs} ms`);
     this.name = 'JobDeferredError';
   }

@@ -34,11 +34,14 @@ describe('createMetrics', () => {
     metrics.s3BytesTotal.inc(1234);
     metrics.retriesTotal.inc({ code: 'fal_unavailable' });
     metrics.collectQueues([fakeQueue('dubbing', {})]);
+    metrics.collectAccounts(async () => [{ account: 'default', state: 0, slots: 0 }]);
     const text = await metrics.registry.metrics();
     const samples = parsePrometheusText(text);
 
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(families.sort()).toEqual([
+      'foley_fal_account_slots_in_use gauge',
+      'foley_fal_account_state gauge',
       'foley_fal_requests_total counter',
       'foley_job_phase_seconds histogram',
       'foley_job_retries_total counter',
@@ -61,6 +64,18 @@ describe('createMetrics', () => {
     expect(await prom.register.getSingleMetric('foley_jobs_total')).toBeUndefined();
     const other = createMetrics({ service: 'api', processMetrics: false });
     expect(sampleValue(await scrape(other), 'foley_s3_bytes_total')).toBe(0);
+  });
+
+  it('reads the state and slots of every fal account at scrape time', async () => {
+    const metrics = createMetrics({ service: 'worker', processMetrics: false });
+    metrics.collectAccounts(async () => [
+      { account: 'main', state: 2, slots: 3 },
+      { account: 'own', state: 0, slots: 1 },
+    ]);
+    const samples = parsePrometheusText(await metrics.registry.metrics());
+    expect(sampleValue(samples, 'foley_fal_account_state', { account: 'main' })).toBe(2);
+    expect(sampleValue(samples, 'foley_fal_account_state', { account: 'own' })).toBe(0);
+    expect(sampleValue(samples, 'foley_fal_account_slots_in_use', { account: 'main' })).toBe(3);
   });
 
   it('adds Node process metrics under the foley_ prefix', async () => {

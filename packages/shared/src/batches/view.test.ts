@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PARK_MS } from '../dispatch/ready-entry';
 import type { JobView } from '../jobs/view';
-import { batchPriority, dubJobOptions } from '../queues/catalog';
+import { dubJobOptions } from '../queues/catalog';
 import { manifestLine, manifestText } from './manifest';
 import { BATCH_FIELDS, type BatchRecord, decodeBatch, encodeBatch } from './record';
 import { toBatchView } from './view';
@@ -122,11 +123,9 @@ describe('manifest', () => {
   });
 });
 
-describe('batchPriority', () => {
-  it('grows with the log of the size, after single jobs, within BullMQ limits', () => {
-    expect([1, 2, 3, 500, 10_000].map(batchPriority)).toEqual([2, 3, 3, 10, 15]);
-    expect(batchPriority(2 ** 40)).toBeLessThanOrEqual(2 ** 21 - 1);
-    expect(dubJobOptions('job_x', 3, 10)).toMatchObject({ jobId: 'job_x', attempts: 3, priority: 10 });
+describe('dubJobOptions', () => {
+  it('adds every job parked for the dispatcher, with no BullMQ priority (fairness lives in the ready list)', () => {
+    expect(dubJobOptions('job_x', 3)).toMatchObject({ jobId: 'job_x', attempts: 3, delay: PARK_MS });
     expect(dubJobOptions('job_x', 3)).not.toHaveProperty('priority');
   });
 });

@@ -13,8 +13,28 @@ export function foleyKeys(prefix: string) {
     canceledJob: (jobId: string) => `${p}:canceled:${jobId}`,
     /** Idempotency-Key record: the request hash and the job it created. */
     idempotency: (tenant: string, key: string) => `${p}:idem:${tenant}:${key}`,
-    /** ZSET of jobs holding a fal slot, scored by lease expiry (ms): Foley's global fal concurrency limit. */
-    falSlots: () => `${p}:fal-slots`,
+    /** ZSET (score 0, lexicographic) of jobs waiting for a fal slot: `tenant|priority|job id` (dispatch/ready-entry.ts). */
+    dispatchReady: () => `${p}:dispatch:ready`,
+    /** ZSET of tenants with jobs in `dispatchReady`, scored by their pass (stride scheduling, weighted round-robin). */
+    dispatchTenants: () => `${p}:dispatch:tenants`,
+    /** Pub/sub channel: work was added, a dispatcher should look for free slots now. */
+    dispatchNudge: () => `${p}:dispatch:nudge`,
+    /** JSON list of the fal accounts `[{name, concurrency}]`, written by every worker at start (no keys). */
+    dispatchAccounts: () => `${p}:dispatch:accounts`,
+    /** ZSET of jobs holding one of the account's fal slots, scored by lease expiry (ms): its concurrency limit. */
+    falSlots: (account: string) => `${p}:dispatch:acct:${account}:slots`,
+    /** HASH job id → tenant of the account's slot holders (running per tenant, TENANT_MAX_RUNNING). */
+    falSlotOwners: (account: string) => `${p}:dispatch:acct:${account}:owners`,
+    /** ZSET of jobs granted a slot but not yet started, scored by grant time (ms): re-promoted if left. */
+    falGranted: (account: string) => `${p}:dispatch:acct:${account}:granted`,
+    /** HASH of the account's dispatch state: state, reason, since, until, probe_at, next_at, vtime (account-state.ts). */
+    falAccountState: (account: string) => `${p}:dispatch:acct:${account}:state`,
+    /** Counter of a tenant's unfinished (queued or processing) jobs: TENANT_MAX_QUEUED. */
+    tenantOpenJobs: (tenant: string) => `${p}:tenant:${tenant}:open`,
+    /** HASH (tokens, at) of an API key's token bucket: API_RATE_LIMIT / API_RATE_BURST. */
+    rateBucket: (tenant: string) => `${p}:rate:${tenant}`,
+    /** HASH day → finished count of a tenant (the /admin overview's "finished today"). */
+    tenantFinished: (tenant: string) => `${p}:tenant:${tenant}:finished`,
     /** Set (NX) by the one attempt of a job that may submit it to fal; kept unless fal surely created nothing. */
     falSubmitClaim: (jobId: string) => `${p}:fal-submit:${jobId}`,
     /** Pub/sub channel that wakes a waiting job (fal webhook arrived, cancel requested). */

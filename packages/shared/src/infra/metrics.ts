@@ -14,6 +14,8 @@ export const METRIC_NAMES = {
   webhookDeliveriesTotal: 'foley_webhook_deliveries_total',
   s3BytesTotal: 'foley_s3_bytes_total',
   retriesTotal: 'foley_job_retries_total',
+  falAccountState: 'foley_fal_account_state',
+  falAccountSlots: 'foley_fal_account_slots_in_use',
 } as const;
 
 /** Prefix of the Node process metrics (`foley_process_cpu_seconds_total`, `foley_nodejs_heap_size_used_bytes`, …). */
@@ -51,6 +53,12 @@ export interface FoleyMetrics {
   retriesTotal: prom.Counter;
   /** Reads these queues' counts on every scrape (each read bounded by `timeoutMs`). */
   collectQueues(queues: MetricsQueue[], opts?: { timeoutMs?: number }): void;
+  /** `{account}`: 0 active, 1 slowed, 2 paused (dispatch/account-state.ts), read at scrape time. */
+  falAccountState: prom.Gauge;
+  /** `{account}`: fal slots held now. */
+  falAccountSlots: prom.Gauge;
+  /** Reads every fal account's state and slots on each scrape. */
+  collectAccounts(read: () => Promise<Array<{ account: string; state: number; slots: number }>>): void;
 }
 
 /** Builds a fresh registry with every Foley metric and the Node process metrics. */
@@ -98,6 +106,37 @@ export function createMetrics(opts: {
     collect: readQueues,
   });
 
+  let accountReader: (() => Promise<Array<{ account: string; state: number; slots: number }>>) | undefined;
+  let readingAccounts: Promise<void> | undefined;
+  const readAccounts = () => {
+    readingAccounts ??= (async () => {
+      const rows = accountReader ? await accountReader().catch(() => undefined) : undefined;
+      falAccountState.reset();
+      falAccountSlots.reset();
+      for (const row of rows ?? []) {
+        falAccountState.set({ account: row.account }, row.state);
+        falAccountSlots.set({ account: row.account }, row.slots);
+      }
+    })().finally(() => {
+      readingAccounts = undefined;
+    });
+    return readingAccounts;
+  };
+  const falAccountState: prom.Gauge = new prom.Gauge({
+    name: METRIC_NAMES.falAccountState,
+    help: 'Dispatch state of each fal account: 0 active, 1 slowed (fal 429), 2 paused (locked or unauthorized).',
+    labelNames: ['account'],
+    registers,
+    collect: readAccounts,
+  });
+  const falAccountSlots: prom.Gauge = new prom.Gauge({
+    name: METRIC_NAMES.falAccountSlots,
+    help: 'fal slots held now per account (its concurrency in use).',
+    labelNames: ['account'],
+    registers,
+    collect: readAccounts,
+  });
+
   const counter = (name: string, help: string, labelNames: readonly string[] = []) =>
     new prom.Counter({ name, help, labelNames, registers });
 
@@ -128,6 +167,11 @@ export function createMetrics(opts: {
     ]),
     collectQueues(queues, { timeoutMs = 2_000 } = {}) {
       for (const queue of queues) watched.push({ queue, timeoutMs });
+    },
+    falAccountState,
+    falAccountSlots,
+    collectAccounts(read) {
+      accountReader = read;
     },
   };
   if (opts.processMetrics !== false)

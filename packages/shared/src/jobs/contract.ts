@@ -47,6 +47,8 @@ export const metadataSchema = z
 
 export const createJobBodySchema = modelInputSchema.extend({
   webhook_url: httpUrl.optional(),
+  /** Order among the tenant's own waiting jobs: 1–10, higher first, default 5. */
+  priority: z.number().int().min(1).max(10).optional(),
   metadata: metadataSchema.optional(),
 });
 export type CreateJobBody = z.infer<typeof createJobBodySchema>;
@@ -69,6 +71,8 @@ export const dubJobDataSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
   batch_id: z.string().optional(),
   batch_index: z.number().int().optional(),
+  /** 1–10, higher first within the tenant (default 5); across tenants dispatch is weighted round-robin. */
+  priority: z.number().int().min(1).max(10).optional(),
   created_at: z.string(),
   /** Saved before waiting on fal; a retried or recovered job resumes this request and never submits again. */
   fal_request_id: z.string().optional(),

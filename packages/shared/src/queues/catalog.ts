@@ -1,3 +1,4 @@
+import { PARK_MS } from '../dispatch/ready-entry';
 import { dubJobDataSchema, dubJobResultSchema } from '../jobs/contract';
 import { webhookJobDataSchema } from '../webhooks/events';
 
@@ -28,29 +29,20 @@ export const JOB_RETENTION = {
 /** BullMQ backoff type whose delays the worker computes (exponential with jitter, honouring Retry-After). */
 export const FOLEY_BACKOFF = 'foley';
 
-/** Options for every `dubbing` job, whoever adds it (single jobs, batches). */
-export function dubJobOptions(jobId: string, attempts: number, priority?: number) {
+/**
+ * Options for every `dubbing` job, whoever adds it (single jobs, batches). It is added parked in
+ * `delayed`: the fal dispatcher promotes it when a slot is its (dispatch/ready-entry.ts); `PARK_MS` is
+ * only the safety net. Priority and fairness live in the ready list, not in BullMQ.
+ */
+export function dubJobOptions(jobId: string, attempts: number) {
   return {
     jobId,
     attempts,
-    ...(priority ? { priority } : {}),
+    delay: PARK_MS,
     backoff: { type: FOLEY_BACKOFF, delay: 5_000 },
     removeOnComplete: { age: JOB_RETENTION.completedSeconds },
     removeOnFail: { age: JOB_RETENTION.failedSeconds },
   };
-}
-
-/** BullMQ's highest allowed priority number (the lowest priority). */
-const PRIORITY_LIMIT = 2 ** 21 - 1;
-
-/**
- * Fairness between tenants: BullMQ runs jobs without a priority first, then lower numbers first (FIFO
- * within a number). Single jobs carry none (or 1); a batch's jobs get 1 + ceil(log2(size + 1)), so a
- * single job or a small batch submitted after a 10,000-item batch overtakes its backlog instead of
- * waiting behind it, while big batches still run in order of arrival among themselves.
- */
-export function batchPriority(size: number): number {
-  return Math.min(PRIORITY_LIMIT, 1 + Math.ceil(Math.log2(Math.max(1, size) + 1)));
 }
 
 /** BullMQ backoff type of `webhooks` jobs; the webhook worker's strategy reads the retry schedule. */

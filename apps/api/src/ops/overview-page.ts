@@ -1,0 +1,39 @@
+import type { Overview } from './overview';
+
+const html = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+/** The /admin overview as one server-rendered page (no script): accounts, then tenants. */
+export function renderOverview(o: Overview, links: { queues: string }): string {
+  const accounts = o.accounts
+    .map(
+      (a) =>
+        `<tr data-account="${html(a.name)}"><td>${html(a.name)}</td><td class="state-${html(a.state)}">${html(a.state)}</td>` +
+        `<td>${html(a.reason ?? '')}</td><td>${html(a.since ?? '')}</td><td>${a.slotsInUse} / ${a.concurrency}</td></tr>`,
+    )
+    .join('');
+  const tenants = o.tenants
+    .map(
+      (t) =>
+        `<tr data-tenant="${html(t.name)}"><td>${html(t.name)}</td><td>${html(t.account)}</td><td>${t.queued}</td>` +
+        `<td>${t.running}</td><td>${t.finishedToday}</td><td>${Math.round(t.share * 100)}%</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Foley overview</title>
+<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;margin-bottom:2rem}
+td,th{border:1px solid #ccc;padding:.3rem .7rem;text-align:left}.state-paused{color:#b00}.state-slowed{color:#a60}</style>
+</head><body>
+<h1>Foley overview</h1>
+<p><a href="${html(links.queues)}">Queues (Bull Board)</a></p>
+<h2>fal accounts</h2>
+<table id="accounts"><thead><tr><th>account</th><th>state</th><th>reason</th><th>since</th><th>slots in use</th></tr></thead>
+<tbody>${accounts}</tbody></table>
+<h2>Tenants</h2>
+<table id="tenants"><thead><tr><th>tenant</th><th>account</th><th>queued</th><th>running</th><th>finished today</th><th>share of dispatch</th></tr></thead>
+<tbody>${tenants}</tbody></table>
+</body></html>`;
+}
