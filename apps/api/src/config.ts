@@ -2,6 +2,7 @@ import { dispatchEnv } from '@foley/shared/dispatch/tenant-values';
 import { bool, csv, duration, logLevel, port, s3Env, webhookEnv } from '@foley/shared/infra/config';
 import { checkRedisEnv, redisEnv } from '@foley/shared/infra/redis-config';
 import { JOB_RETENTION } from '@foley/shared/queues/catalog';
+import { spendEnv } from '@foley/shared/spend/spend-env';
 import { z } from 'zod';
 
 const byteSize = z.coerce.number().int().min(1024);
@@ -37,6 +38,7 @@ export const apiConfigSchema = z
     /** fal's JWKS, for verifying fal webhooks at POST /v1/fal/webhook. */
     FAL_JWKS_URL: z.string().url().default('https://rest.fal.ai/.well-known/jwks.json'),
     FAL_BASE_URL: z.string().url().optional(),
+    ...spendEnv,
     ...dispatchEnv,
     /** Requests per second per API key on every authenticated /v1 request (a token bucket in Redis). */
     API_RATE_LIMIT: z.coerce.number().min(0.1).max(100_000).default(50),

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createBatchStore } from '@foley/shared/batches/store';
 import { createBatchTracker } from '@foley/shared/batches/tracker';
+import { accountOf } from '@foley/shared/dispatch/account-state';
 import { createReadyList } from '@foley/shared/dispatch/ready-entry';
 import { tenantValue } from '@foley/shared/dispatch/tenant-values';
 import { foleyKeys } from '@foley/shared/infra/keys';
@@ -11,8 +12,12 @@ import { redisSettingsOf } from '@foley/shared/infra/redis-config';
 import { createConfiguredStore } from '@foley/shared/infra/s3';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
+import { MODEL_ENDPOINT } from '@foley/shared/jobs/model';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
+import { createSpendLedger } from '@foley/shared/spend/ledger';
+import { createPriceList, fetchFalUnitPrice, startPricingRefresh } from '@foley/shared/spend/price';
+import { spendSettleHook } from '@foley/shared/spend/settle-hook';
 import type { WebhookJobData } from '@foley/shared/webhooks/events';
 import { Queue } from 'bullmq';
 import type { Router } from 'express';
@@ -36,6 +41,8 @@ import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
 import { createOverview } from './ops/overview';
+import { createSpend } from './spend/spend';
+import { usageRouter } from './spend/usage-routes';
 import { statusRouter } from './status/status-routes';
 import { uploadsRouter } from './uploads/uploads-routes';
 import { createApiWebhooks } from './webhooks/webhooks-service';
@@ -77,9 +84,43 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   webhooksQueue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
   const webhooks = createApiWebhooks({ queue: webhooksQueue, redis, keys, config });
   const batchTracker = createBatchTracker({ redis, keys, store, emit: webhooks.emit });
+  // Spend: prices (fal's pricing API when an admin key is set, else configured), budgets, the ledger.
+  const ledger = createSpendLedger({ redis, keys, budgets: config.TENANT_BUDGETS });
+  const prices = createPriceList({
+    defaultMicros: config.FAL_PRICE_PER_VIDEO,
+    perAccount: config.FAL_ACCOUNT_PRICES,
+  });
+  const adminKey = config.FAL_ADMIN_KEY;
+  const pricing = adminKey
+    ? startPricingRefresh({
+        prices,
+        configuredMicros: config.FAL_PRICE_PER_VIDEO,
+        read: () => fetchFalUnitPrice({ adminKey, endpointId: MODEL_ENDPOINT, baseUrl: config.FAL_BASE_URL }),
+        onError: (err) =>
+          logger.warn({ err: (err as Error).message }, "fal's pricing API failed; using FAL_PRICE_PER_VIDEO"),
+      })
+    : undefined;
+  await pricing?.ready;
+  // Prices follow the tenant's fal account (TENANT_FAL_ACCOUNTS; unmapped tenants: `default`).
+  const tenantAccount = (tenant: string) => accountOf(tenant, config.TENANT_FAL_ACCOUNTS, []);
+  const spend = createSpend({
+    ledger,
+    prices,
+    budgets: config.TENANT_BUDGETS,
+    metrics,
+    accountOf: tenantAccount,
+  });
+  // The remaining-budget gauges start from what Redis holds (not only after this process's first job).
+  for (const tenant of config.TENANT_BUDGETS.keys()) {
+    void ledger
+      .budgetState(tenant, Date.now())
+      .then((state) => state && metrics.budgetRemainingUsd.set({ tenant }, state.remaining))
+      .catch(() => {});
+  }
   const ready = createReadyList({ redis, keys });
   const maxQueued = (tenant: string) => tenantValue(config.TENANT_MAX_QUEUED, tenant);
   const onJobFinished: OnJobFinished = composeOnJobFinished(
+    spendSettleHook({ ledger, metrics, accountOf: tenantAccount }),
     async (_view, context) => {
       if (context) await ready.finished(context.tenant);
     },
@@ -97,6 +138,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     ready,
     maxQueued,
     attempts: config.JOB_ATTEMPTS,
+    spend,
   });
 
   // Ops (metrics, OpenAPI, dashboard): the queues are read at scrape time and shown in Bull Board.
@@ -132,6 +174,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     processing: createBatchProgress({ queue: dubbing, redis, keys, batches: batchStore }),
     tracker: batchTracker,
     attempts: config.JOB_ATTEMPTS,
+    spend,
     logger,
   });
   const apiRouters: Router[] = [
@@ -144,6 +187,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     }),
     uploadsRouter({ store }),
     statusRouter({ redis, keys, ready, accounts: config.TENANT_FAL_ACCOUNTS, maxQueued }),
+    usageRouter({ ledger }),
     webhooks.jobWebhooksRouter(jobs),
   ];
   const apiLimits = [
@@ -186,6 +230,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     async close() {
+      pricing?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await dubbing.close().catch(() => {});

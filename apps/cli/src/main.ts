@@ -3,6 +3,7 @@ import { createFoleyClient } from '@foley/client';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { cancel, status } from './commands/status';
 import { submit } from './commands/submit';
+import { usage } from './commands/usage';
 import { EXIT, errorMessage, exitCodeFor } from './exit-codes';
 import type { Io } from './io';
 
@@ -58,6 +59,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
     .option('--music <text>', 'background music prompt for every item')
     .option('--asmr', 'ASMR mode for every item')
     .option('--atomic', 'reject the whole batch if any item is invalid')
+    .option('--dry-run', 'validate and price only: print what would be accepted and cost')
     .option('--wait', 'wait for the batch to end, with a progress bar')
     .option('--out <dir>', 'with --wait: download each completed video and audio into DIR')
     .option('--poll <seconds>', 'with --wait: seconds between polls', positiveSeconds, 1)
@@ -78,6 +80,18 @@ export async function run(argv: string[], env: Record<string, string | undefined
     .action(async (id: string, _o, cmd: Command) => {
       const { api, json } = client(cmd);
       code = await status(api, id, { json }, io);
+    });
+  program
+    .command('usage')
+    .description('your spend (USD) and job counts over UTC days; default: this month')
+    .option('--from <date>', 'first day, YYYY-MM-DD (UTC)')
+    .option('--to <date>', 'last day, YYYY-MM-DD (UTC, inclusive)')
+    .option('--group-by <what>', 'day or batch')
+    .action(async (o: { from?: string; to?: string; groupBy?: string }, cmd: Command) => {
+      const { api, json } = client(cmd);
+      if (o.groupBy !== undefined && o.groupBy !== 'day' && o.groupBy !== 'batch')
+        throw new InvalidArgumentError('--group-by must be day or batch');
+      code = await usage(api, { ...o, groupBy: o.groupBy as 'day' | 'batch' | undefined, json }, io);
     });
   program
     .command('cancel')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lockedDetail } from './fal-contract';
+import { LIST_PRICE, lockedDetail } from './fal-contract';
 
 /** `POST /_emulator/account`: any of the three, applied together; state persists until changed. */
 export const accountPatchSchema = z
@@ -7,14 +7,19 @@ export const accountPatchSchema = z
     locked: z.boolean().optional(),
     reason: z.string().min(1).max(500).optional(),
     concurrency: z.number().int().min(1).max(10_000).optional(),
+    /** A custom price (USD per unit) the pricing API answers for this account. */
+    unit_price: z.number().nonnegative().max(1000).optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one of locked, reason, concurrency' });
+  .refine((p) => Object.keys(p).length > 0, {
+    message: 'give at least one of locked, reason, concurrency, unit_price',
+  });
 export type AccountPatch = z.infer<typeof accountPatchSchema>;
 
 export interface AccountView {
   locked: boolean;
   reason: string | null;
   concurrency: number;
+  unit_price: number;
 }
 
 /** The emulated fal account: lock state (exhausted balance, admin lock) and its concurrency limit. */
@@ -29,12 +34,19 @@ export function createAccount(opts: { concurrency: number; onConcurrency: (n: nu
   let locked = false;
   let reason = 'Exhausted balance';
   let concurrency = opts.concurrency;
-  const view = (): AccountView => ({ locked, reason: locked ? reason : null, concurrency });
+  let unitPrice: number = LIST_PRICE.unit_price;
+  const view = (): AccountView => ({
+    locked,
+    reason: locked ? reason : null,
+    concurrency,
+    unit_price: unitPrice,
+  });
   return {
     view,
     update(patch) {
       if (patch.reason !== undefined) reason = patch.reason;
       if (patch.locked !== undefined) locked = patch.locked;
+      if (patch.unit_price !== undefined) unitPrice = patch.unit_price;
       if (patch.concurrency !== undefined && patch.concurrency !== concurrency) {
         concurrency = patch.concurrency;
         opts.onConcurrency(concurrency);

@@ -1,9 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { EmulatorContext } from './context';
+import { PLATFORM_HOST } from './fal-contract';
 import { sendJson } from './http';
 import { controlRouter } from './routes/control';
 import { filesRouter } from './routes/files';
 import { jwksRouter } from './routes/jwks';
+import { platformRouter } from './routes/platform';
 import { queueRouter } from './routes/queue';
 import { storageRouter, uploadRouter } from './routes/storage';
 import { syncRouter } from './routes/sync';
@@ -32,6 +34,7 @@ export function createApp(ctx: EmulatorContext): express.Express {
     app.use(host, jwksRouter(ctx));
     app.use(host, storageRouter(ctx));
   }
+  app.use(`/${PLATFORM_HOST}`, platformRouter(ctx));
   app.use('/queue.fal.run', queueRouter(ctx));
   app.use('/fal.run', syncRouter(ctx));
 

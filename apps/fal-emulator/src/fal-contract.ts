@@ -96,3 +96,11 @@ export const REQUEUE_MIN_MS = 500;
 
 /** [DOC concurrency] Account concurrency limits run from 2 to 40 by tier; the emulator's default. */
 export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * [DOC pricing, model llms.txt] fal's platform API (`https://api.fal.ai/v1`, admin key): `GET
+ * /models/pricing?endpoint_id=` answers `{prices: [{endpoint_id, unit_price, unit, currency}]}`. The
+ * list price of this model is $0.035 per video, flat; accounts may have custom prices.
+ */
+export const PLATFORM_HOST = 'api.fal.ai';
+export const LIST_PRICE = { unit_price: 0.035, unit: 'video', currency: 'USD' } as const;

@@ -36,7 +36,12 @@ describe('account state', () => {
     const before = await fal.queue.submit(ENDPOINT, { input });
 
     const lock = await control(emu, '/account', { locked: true, reason: 'Exhausted balance' });
-    expect(await lock.json()).toEqual({ locked: true, reason: 'Exhausted balance', concurrency: 4 });
+    expect(await lock.json()).toEqual({
+      locked: true,
+      reason: 'Exhausted balance',
+      concurrency: 4,
+      unit_price: 0.035,
+    });
     expect(await (await control(emu, '/account')).json()).toMatchObject({ locked: true });
 
     const submit = await caught(fal.queue.submit(ENDPOINT, { input }));

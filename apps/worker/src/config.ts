@@ -1,6 +1,7 @@
 import { dispatchEnv } from '@foley/shared/dispatch/tenant-values';
 import { bool, csv, duration, falEnv, logLevel, port, s3Env, webhookEnv } from '@foley/shared/infra/config';
 import { checkRedisEnv, redisEnv } from '@foley/shared/infra/redis-config';
+import { spendEnv } from '@foley/shared/spend/spend-env';
 import { z } from 'zod';
 
 const accountName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
@@ -41,6 +42,8 @@ export const workerConfigSchema = z
     ...dispatchEnv,
     /** How often each worker runs a dispatch pass by itself (besides the API's nudges and freed slots). */
     DISPATCH_TICK: duration.default(1_000),
+    /** Budgets, for the `foley_budget_remaining_usd` gauge after each settlement (same as the API's). */
+    TENANT_BUDGETS: spendEnv.TENANT_BUDGETS,
     /** Dubbing jobs one worker process runs at once (most of the time they wait on fal). */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
     /** fal requests in flight across ALL workers (a fal account's concurrency limit). */

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batches/tracker';
+import { accountOf } from '@foley/shared/dispatch/account-state';
 import { PARK_MS } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
@@ -11,6 +12,8 @@ import { createConfiguredStore } from '@foley/shared/infra/s3';
 import { composeOnJobFinished, type OnJobFinished } from '@foley/shared/jobs/finished';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { QUEUES } from '@foley/shared/queues/catalog';
+import { createSpendLedger } from '@foley/shared/spend/ledger';
+import { spendSettleHook } from '@foley/shared/spend/settle-hook';
 import { parseAllowlist } from '@foley/shared/ssrf/url-guard';
 import { Queue } from 'bullmq';
 import { startDispatchRunner } from './clients/dispatch-runner';
@@ -69,7 +72,14 @@ export async function startWorker(
     store,
     emit: hooks.emitBatchEvent ?? webhooks.emit,
   });
+  // The job's reservation is settled to its cost before anything reports the end.
+  const ledger = createSpendLedger({ redis, keys, budgets: config.TENANT_BUDGETS });
   const onJobFinished = composeOnJobFinished(
+    spendSettleHook({
+      ledger,
+      metrics,
+      accountOf: (tenant) => accountOf(tenant, config.TENANT_FAL_ACCOUNTS, falAccountsOf(config)),
+    }),
     hooks.onJobFinished,
     webhooks.onJobFinished,
     batchTracker.onJobFinished,
@@ -131,7 +141,10 @@ export async function startWorker(
     isCancelRequested: signalStore.isCancelRequested,
     clearCancelRequest: signalStore.clearCancelRequest,
     onFinished: async (job, outcome) =>
-      onJobFinished(await finishedView(job, outcome, store, Date.now()), { tenant: job.data.tenant }),
+      onJobFinished(await finishedView(job, outcome, store, Date.now()), {
+        tenant: job.data.tenant,
+        priceMicros: job.data.price_micros,
+      }),
     shutdown: shutdown.signal,
     logger,
     metrics: seam,

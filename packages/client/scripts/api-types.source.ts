@@ -11,10 +11,20 @@ import type {
   CreateUploadBodyInput,
   JobPageAnswer,
   ListJobsQueryInput,
+  UsageQueryInput,
 } from '@foley/api/http/public-types';
 import type { createJobBodySchema } from '@foley/shared/jobs/contract';
 
-export type { BatchCreated, FieldIssue, RejectedItem } from '@foley/api/http/public-types';
+export type {
+  BatchCreated,
+  DryRun,
+  EstimatedCost,
+  FieldIssue,
+  JobCost,
+  RejectedItem,
+  Usage,
+  UsageGroup,
+} from '@foley/api/http/public-types';
 export type { BatchCounts, BatchDefaults, BatchStatus, BatchView } from '@foley/shared/batches/contract';
 export type { FailureCode } from '@foley/shared/errors';
 export type { JobError, JobPhase, JobStatus, StoredObject } from '@foley/shared/jobs/contract';
@@ -36,3 +46,5 @@ export type ListJobsQuery = ListJobsQueryInput;
 export type CreateUploadBody = CreateUploadBodyInput;
 /** A page of `GET /v1/jobs`. */
 export type JobPage = JobPageAnswer;
+/** Query of `GET /v1/usage`. */
+export type UsageQuery = UsageQueryInput;

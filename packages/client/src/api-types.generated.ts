@@ -40,13 +40,24 @@ export interface BatchView {
 export type CreateBatchBody = Omit<{ items: Array<unknown>; webhook_url?: string | undefined; metadata?: Record<string, unknown> | undefined; defaults?: { sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; } | undefined; }, 'items'> & { items: Array<{ video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; priority?: number | undefined; metadata?: Record<string, unknown> | undefined; }>; };
 
 /** Query of `POST /v1/batches` (JSONL and CSV bodies carry their settings here). */
-export type CreateBatchQuery = { asmr_mode?: 'true' | '0' | 'false' | '1' | undefined; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; atomic?: 'true' | '0' | 'false' | '1' | undefined; webhook_url?: string | undefined; metadata?: string | undefined; };
+export type CreateBatchQuery = { asmr_mode?: 'true' | '0' | 'false' | '1' | undefined; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; atomic?: 'true' | '0' | 'false' | '1' | undefined; dry_run?: 'true' | '0' | 'false' | '1' | undefined; webhook_url?: string | undefined; metadata?: string | undefined; };
 
 /** Body of `POST /v1/jobs`: the model's input fields, an optional webhook and metadata. */
 export type CreateJobBody = { video_url: string; sound_effect_prompt?: string | undefined; background_music_prompt?: string | undefined; asmr_mode?: boolean | undefined; webhook_url?: string | undefined; priority?: number | undefined; metadata?: Record<string, unknown> | undefined; };
 
 /** Body of `POST /v1/uploads`. */
 export type CreateUploadBody = { file_name: string; content_type: 'video/mp4' | 'video/quicktime'; size: number; };
+
+/** `POST /v1/jobs?dry_run=true` and `POST /v1/batches?dry_run=true`: what would be accepted and cost. */
+export interface DryRun {
+  accepted: number;
+  rejected: number;
+  /** The items refused (a batch's invalid lines); empty for a job, which is refused with a 4xx instead. */
+  errors: Array<RejectedItem>;
+  estimated_cost: { amount: number; currency: 'USD'; unit_price: number; videos: number; };
+}
+
+export type EstimatedCost = { amount: number; currency: 'USD'; unit_price: number; videos: number; };
 
 export type FailureCode = 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'fal_account_locked' | 'fal_start_timeout' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error';
 
@@ -55,6 +66,8 @@ export interface FieldIssue {
   rule: string;
   message: string;
 }
+
+export type JobCost = { amount: number; currency: 'USD'; billable_units: number; source: 'fal' | 'price_list' | 'none' | 'reserved'; };
 
 export type JobError = { code: 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'fal_account_locked' | 'fal_start_timeout' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error'; message: string; };
 
@@ -85,6 +98,8 @@ export interface JobView {
   finished_at?: string;
   error?: { code: 'canceled' | 'video_too_long' | 'video_too_short' | 'video_too_large' | 'unsupported_media' | 'video_unreachable' | 'url_blocked' | 'invalid_input' | 'model_error' | 'fal_unavailable' | 'fal_auth_error' | 'fal_account_locked' | 'fal_start_timeout' | 'submit_outcome_unknown' | 'storage_error' | 'timeout' | 'internal_error'; message: string; };
   output?: { video: OutputFile; audio: OutputFile; };
+  /** Set once the job ended (spend/job-cost.ts). */
+  cost?: { amount: number; currency: 'USD'; billable_units: number; source: 'fal' | 'price_list' | 'none' | 'reserved'; };
 }
 
 /** Query of `GET /v1/jobs`. */
@@ -111,5 +126,24 @@ export interface RejectedItem {
 }
 
 export type StoredObject = { bucket: string; key: string; content_type: string; file_name: string; file_size: number; sha256: string; };
+
+export interface Usage {
+  from: string;
+  to: string;
+  spent: number;
+  reserved: number;
+  currency: 'USD';
+  jobs: Partial<Record<'queued' | 'processing' | 'completed' | 'failed' | 'canceled', number>>;
+  groups?: Array<UsageGroup>;
+}
+
+export interface UsageGroup {
+  key: string;
+  spent: number;
+  jobs: number;
+}
+
+/** Query of `GET /v1/usage`. */
+export type UsageQuery = { from?: string | undefined; to?: string | undefined; group_by?: 'day' | 'batch' | undefined; };
 
 export type WebhookEventType = 'job.completed' | 'job.failed' | 'job.canceled' | 'batch.completed';

@@ -3,7 +3,7 @@ import { type BatchSource, prepareBatchBody } from './batch-source.js';
 import { idempotencyKeyFor, type JobsApi } from './jobs.js';
 import { pollUntil, type WaitOptions } from './poll.js';
 import type { Transport } from './transport.js';
-import type { Batch, BatchSettings, CreatedBatch, Job } from './types.js';
+import type { Batch, BatchSettings, CreatedBatch, DryRun, Job } from './types.js';
 
 export interface CreateBatchOptions extends BatchSettings {
   /** Reject the whole batch (422, nothing enqueued) when any item is invalid. */
@@ -18,7 +18,9 @@ export interface BatchWaitOptions extends Omit<WaitOptions<Batch>, 'onUpdate'> {
 }
 
 export interface BatchesApi {
-  create(source: BatchSource, opts?: CreateBatchOptions): Promise<CreatedBatch>;
+  /** With `dryRun: true`: `{accepted, rejected, errors, estimated_cost}`; nothing is enqueued. */
+  create(source: BatchSource, opts: CreateBatchOptions & { dryRun: true }): Promise<DryRun>;
+  create(source: BatchSource, opts?: CreateBatchOptions & { dryRun?: false }): Promise<CreatedBatch>;
   get(id: string, opts?: { signal?: AbortSignal }): Promise<Batch>;
   cancel(id: string, opts?: { signal?: AbortSignal }): Promise<Batch>;
   /** Resolves once the batch is no longer `processing`. */
@@ -37,8 +39,8 @@ export function createBatchesApi(transport: Transport, jobs: JobsApi): BatchesAp
   const get = (id: string, opts?: { signal?: AbortSignal }) =>
     transport.request<Batch>({ method: 'GET', path: path(id), signal: opts?.signal });
   return {
-    async create(source, opts = {}) {
-      const { atomic, idempotencyKey: _key, signal, ...settings } = opts;
+    create: (async (source: BatchSource, opts: CreateBatchOptions & { dryRun?: boolean } = {}) => {
+      const { atomic, dryRun, idempotencyKey: _key, signal, ...settings } = opts;
       const prepared = await prepareBatchBody(source, settings);
       const common = {
         method: 'POST' as const,
@@ -47,16 +49,16 @@ export function createBatchesApi(transport: Transport, jobs: JobsApi): BatchesAp
         signal,
         timeoutMs: CREATE_TIMEOUT_MS,
       };
-      const atomicQuery = atomic ? { atomic: 'true' } : {};
+      const atomicQuery = { ...(atomic ? { atomic: 'true' } : {}), ...(dryRun ? { dry_run: 'true' } : {}) };
       return prepared.kind === 'json'
-        ? transport.request<CreatedBatch>({ ...common, json: prepared.json, query: atomicQuery })
-        : transport.request<CreatedBatch>({
+        ? transport.request<CreatedBatch | DryRun>({ ...common, json: prepared.json, query: atomicQuery })
+        : transport.request<CreatedBatch | DryRun>({
             ...common,
             body: prepared.body,
             contentType: prepared.contentType,
             query: { ...prepared.query, ...atomicQuery },
           });
-    },
+    }) as BatchesApi['create'],
     get,
     cancel: (id, opts) =>
       transport.request<Batch>({ method: 'POST', path: path(id, '/cancel'), signal: opts?.signal }),

@@ -2,6 +2,7 @@ import { type BatchesApi, createBatchesApi } from './batches.js';
 import { createJobsApi, type JobsApi } from './jobs.js';
 import { createTransport } from './transport.js';
 import { createUploadsApi, type UploadsApi } from './uploads.js';
+import { createUsageApi, type UsageApi } from './usage.js';
 
 export interface FoleyClientOptions {
   /** The API's base URL, e.g. `https://foley.example.com` (no `/v1`). */
@@ -19,6 +20,7 @@ export interface FoleyClient {
   readonly jobs: JobsApi;
   readonly batches: BatchesApi;
   readonly uploads: UploadsApi;
+  readonly usage: UsageApi;
 }
 
 export function createFoleyClient(opts: FoleyClientOptions): FoleyClient {
@@ -35,5 +37,6 @@ export function createFoleyClient(opts: FoleyClientOptions): FoleyClient {
     jobs,
     batches: createBatchesApi(transport, jobs),
     uploads: createUploadsApi(transport, opts.fetch),
+    usage: createUsageApi(transport),
   };
 }

@@ -8,6 +8,7 @@ export { isJobEnded, JOB_END_STATUSES } from './jobs.js';
 export type { WaitOptions } from './poll.js';
 export type * from './types.js';
 export type { UploadSource, UploadsApi } from './uploads.js';
+export type { UsageApi, UsageQueryOptions } from './usage.js';
 export { foleyWebhookHandler, type WebhookHandlerOptions } from './webhooks/node-handler.js';
 export {
   type HeaderSource,

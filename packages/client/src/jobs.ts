@@ -3,7 +3,7 @@ import type { JobPage, JobStatus } from './api-types.generated.js';
 import { paginate } from './paginate.js';
 import { pollUntil, type WaitOptions } from './poll.js';
 import type { Transport } from './transport.js';
-import type { CreateJobInput, Job } from './types.js';
+import type { CreateJobInput, DryRun, Job } from './types.js';
 
 export interface CreateOptions {
   /** Same key + same body → the same job. Generated when not given, so a retried create never makes two. */
@@ -20,7 +20,9 @@ export interface ListJobsOptions {
 }
 
 export interface JobsApi {
-  create(input: CreateJobInput, opts?: CreateOptions): Promise<Job>;
+  /** With `dryRun: true`: validated, priced and checked against the budget; nothing is enqueued. */
+  create(input: CreateJobInput, opts: CreateOptions & { dryRun: true }): Promise<DryRun>;
+  create(input: CreateJobInput, opts?: CreateOptions & { dryRun?: false }): Promise<Job>;
   get(id: string, opts?: { signal?: AbortSignal }): Promise<Job>;
   /** Every job of the API key (newest first), page by page as the caller iterates. */
   list(opts?: ListJobsOptions): AsyncIterable<Job>;
@@ -41,14 +43,15 @@ export function createJobsApi(transport: Transport): JobsApi {
   const get = (id: string, opts?: { signal?: AbortSignal }) =>
     transport.request<Job>({ method: 'GET', path: path(id), signal: opts?.signal });
   return {
-    create: (input, opts) =>
-      transport.request<Job>({
+    create: ((input: CreateJobInput, opts?: CreateOptions & { dryRun?: boolean }) =>
+      transport.request<Job | DryRun>({
         method: 'POST',
         path: '/v1/jobs',
         json: input,
+        ...(opts?.dryRun ? { query: { dry_run: 'true' } } : {}),
         headers: { 'idempotency-key': idempotencyKeyFor(opts) },
         signal: opts?.signal,
-      }),
+      })) as JobsApi['create'],
     get,
     list: (opts = {}) =>
       paginate((cursor) =>

@@ -17,6 +17,7 @@ export const API_ERROR_STATUS = {
   request_aborted: 400,
   unauthorized: 401,
   invalid_signature: 401,
+  budget_exceeded: 402,
   forbidden: 403,
   not_found: 404,
   job_finished: 409,

@@ -21,11 +21,13 @@ export async function enqueueBatchJobs(deps: {
   batchId: string;
   items: Array<{ index: number; body: CreateJobBody }>;
   added: string[];
+  /** Fields every job of the batch shares (its acceptance time and reserved price). */
+  shared?: Partial<DubJobData>;
 }): Promise<void> {
   for (let start = 0; start < deps.items.length; start += ENQUEUE_CHUNK) {
     const chunk = deps.items.slice(start, start + ENQUEUE_CHUNK);
     const jobs = chunk.map(({ index, body }) =>
-      deps.buildJobData(deps.tenant, body, { batch_id: deps.batchId, batch_index: index }),
+      deps.buildJobData(deps.tenant, body, { ...deps.shared, batch_id: deps.batchId, batch_index: index }),
     );
     const ids = jobs.map((j) => j.id);
     await deps.batches.addJobs(deps.batchId, deps.tenant, ids);

@@ -27,7 +27,7 @@ export function batchesRouter(deps: {
   router.post('/v1/batches', async (req, res) => {
     const format = batchFormat(req.get('content-type'));
     if (format !== 'json') assertPlainUtf8(req.get('content-type'), req.get('content-encoding'));
-    const { atomic, settings } = parseBatchQuery(req.query, format);
+    const { atomic, dryRun, settings } = parseBatchQuery(req.query, format);
     const key = deps.idempotency.validateKey(req.get('idempotency-key'));
     let parsed: ParsedBatch;
     try {
@@ -46,6 +46,10 @@ export function batchesRouter(deps: {
     } catch (error) {
       stopReading(req, res);
       throw error;
+    }
+    if (dryRun) {
+      res.status(200).json(await deps.batches.dryRun(tenantOf(res), parsed, { atomic }));
+      return;
     }
     const { batch, replayed } = await deps.batches.create(tenantOf(res), parsed, {
       atomic,

@@ -8,10 +8,13 @@ import { isId, newId } from '@foley/shared/ids';
 import type { Logger } from '@foley/shared/infra/logger';
 import type { ObjectStore } from '@foley/shared/infra/object-store';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
+import type { ReserveRequest } from '@foley/shared/spend/ledger';
+import { estimate } from '@foley/shared/spend/money';
 import type { Queue } from 'bullmq';
 import { type Idempotency, requestInProgress } from '../jobs/idempotency';
-import { type JobsService, quotaExceeded } from '../jobs/jobs-service';
+import { type DryRun, type JobsService, quotaExceeded } from '../jobs/jobs-service';
 import type { UrlPolicy } from '../jobs/url-policy';
+import type { Spend } from '../spend/spend';
 import { enqueueBatchJobs } from './batch-enqueue';
 import type { RawItem, RejectedItem } from './parsing/raw-item';
 import type { BatchSettings } from './parsing/settings';
@@ -32,6 +35,8 @@ export interface BatchesServiceDeps {
   /** Finishes a batch whose finisher crashed before writing the manifest (checked on every read). */
   tracker?: Pick<BatchTracker, 'finish'>;
   attempts: number;
+  /** Prices and budgets (the same as the jobs service's); without it nothing is reserved. */
+  spend?: Spend;
   logger?: Pick<Logger, 'warn'>;
   now?: () => number;
   cancelConcurrency?: number;
@@ -53,6 +58,8 @@ export interface BatchesService {
     batch: ParsedBatch,
     opts: { atomic: boolean; idempotencyKey?: string | undefined },
   ): Promise<{ batch: BatchCreated; replayed: boolean }>;
+  /** Validates and prices like `create` (items, URL rules, budget) and writes nothing. */
+  dryRun(tenant: string, batch: ParsedBatch, opts: { atomic: boolean }): Promise<DryRun>;
   get(tenant: string, id: string): Promise<BatchView>;
   /** The tenant-checked index key behind GET /v1/jobs?batch_id=. */
   jobIndex(tenant: string, id: string): Promise<string>;
@@ -63,11 +70,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
   const now = deps.now ?? Date.now;
   const { batches } = deps;
 
-  async function create(
-    tenant: string,
-    batch: ParsedBatch,
-    opts: { atomic: boolean; idempotencyKey?: string | undefined },
-  ): Promise<{ batch: BatchCreated; replayed: boolean }> {
+  function validate(batch: ParsedBatch, opts: { atomic: boolean }) {
     const outcomes = batch.items.map((item) => validateItem(item, batch.settings.defaults, deps.urls.issues));
     const accepted = outcomes.filter((o): o is Extract<ItemOutcome, { ok: true }> => o.ok);
     const rejected = outcomes.flatMap((o) => (o.ok ? [] : [o.rejected]));
@@ -79,6 +82,27 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         accepted.length === 0 ? 'no item of the batch is valid' : `${rejected.length} item(s) are invalid`;
       throw new ApiError('validation_error', `${why}; nothing was enqueued`, rejected);
     }
+    return { accepted, rejected };
+  }
+
+  async function dryRun(tenant: string, batch: ParsedBatch, opts: { atomic: boolean }): Promise<DryRun> {
+    const { accepted, rejected } = validate(batch, opts);
+    const unit = deps.spend?.unitMicros(tenant) ?? 0;
+    await deps.spend?.reserve({ tenant, count: accepted.length, unitMicros: unit, at: now(), dryRun: true });
+    return {
+      accepted: accepted.length,
+      rejected: rejected.length,
+      errors: rejected,
+      estimated_cost: estimate(accepted.length, unit),
+    };
+  }
+
+  async function create(
+    tenant: string,
+    batch: ParsedBatch,
+    opts: { atomic: boolean; idempotencyKey?: string | undefined },
+  ): Promise<{ batch: BatchCreated; replayed: boolean }> {
+    const { accepted, rejected } = validate(batch, opts);
 
     const id = newId('bat', now());
     if (opts.idempotencyKey) {
@@ -101,9 +125,31 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
       throw quotaExceeded(refusal, accepted.length);
     }
     const added: string[] = [];
+    const createdAt = now();
+    const reservation: ReserveRequest | undefined = deps.spend
+      ? {
+          tenant,
+          count: accepted.length,
+          unitMicros: deps.spend.unitMicros(tenant),
+          at: createdAt,
+          batchId: id,
+        }
+      : undefined;
+    let reserved = false;
     try {
+      // The whole batch is reserved in one step before any job exists: refused whole or accepted whole.
+      if (reservation) {
+        await deps.spend?.reserve(reservation);
+        reserved = true;
+      }
       await batches.create(
-        { id, tenant, total: accepted.length, created_at: new Date(now()).toISOString(), ...batch.settings },
+        {
+          id,
+          tenant,
+          total: accepted.length,
+          created_at: new Date(createdAt).toISOString(),
+          ...batch.settings,
+        },
         { received: batch.items.length, rejected },
       );
       await enqueueBatchJobs({
@@ -113,10 +159,15 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         batchId: id,
         items: accepted,
         added,
+        shared: {
+          created_at: new Date(createdAt).toISOString(),
+          ...(reservation ? { price_micros: reservation.unitMicros } : {}),
+        },
       });
     } catch (error) {
       await undo(tenant, id, added, opts.idempotencyKey);
       await deps.ready.unreserve(tenant, accepted.length).catch(() => {});
+      if (reservation && reserved) await deps.spend?.unreserve(reservation).catch(() => {});
       throw error;
     }
     const record = await batches.read(id);
@@ -207,7 +258,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
     }
   }
 
-  return { create, get, jobIndex, cancel };
+  return { create, dryRun, get, jobIndex, cancel };
 }
 
 const webhookMessage = (issues: Array<{ field: string; message: string }>) =>

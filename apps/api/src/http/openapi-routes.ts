@@ -1,8 +1,9 @@
 import { createJobBodySchema } from '@foley/shared/jobs/contract';
 import { z } from 'zod';
-import { batchQuerySchema, jsonBatchSchema } from '../batches/parsing/settings';
+import { batchQuerySchema, jobQuerySchema, jsonBatchSchema } from '../batches/parsing/settings';
 import { batchItemSchema } from '../batches/parsing/validate-item';
 import { listJobsQuerySchema } from '../jobs/jobs-routes';
+import { usageQuerySchema } from '../spend/usage-routes';
 import { createUploadSchema } from '../uploads/uploads-routes';
 
 /**
@@ -14,7 +15,7 @@ export interface RouteSpec {
   /** OpenAPI template (`/v1/jobs/{id}`); Express spells it `/v1/jobs/:id`. */
   path: string;
   summary: string;
-  tag: 'jobs' | 'batches' | 'webhooks' | 'uploads' | 'fal' | 'ops';
+  tag: 'jobs' | 'batches' | 'usage' | 'webhooks' | 'uploads' | 'fal' | 'ops';
   /** `bearer`: `Authorization: Bearer <api key>`; `fal`: fal's signed webhook; `none`: public. */
   auth: 'bearer' | 'fal' | 'none';
   query?: z.ZodObject;
@@ -46,6 +47,10 @@ const found = {
 };
 const overQuota =
   '`quota_exceeded` (the tenant would pass TENANT_MAX_QUEUED unfinished jobs; `details.limit`, `details.current`; a batch is refused whole) or `rate_limited`';
+const overBudget =
+  "Would exceed the tenant's budget (`budget_exceeded`): refused whole; `details` has budget, period, spent, reserved, remaining, requested";
+const dryRun =
+  '`dry_run=true`: `{accepted, rejected, errors, estimated_cost}`; nothing enqueued, no video read';
 const inProgress = 'An earlier request with this Idempotency-Key is still being processed; retry shortly';
 
 export const API_ROUTES: RouteSpec[] = [
@@ -55,12 +60,14 @@ export const API_ROUTES: RouteSpec[] = [
     tag: 'jobs',
     auth: 'bearer',
     summary: 'Dub one video',
+    query: jobQuerySchema,
     body: { 'application/json': createJobBodySchema },
     idempotent: true,
     responses: {
-      200: 'Replay of an earlier request with the same Idempotency-Key',
+      200: `Replay of an earlier request with the same Idempotency-Key; or ${dryRun}`,
       202: 'Job queued',
       ...bad,
+      402: overBudget,
       409: inProgress,
       429: overQuota,
     },
@@ -132,9 +139,10 @@ export const API_ROUTES: RouteSpec[] = [
     },
     idempotent: true,
     responses: {
-      200: 'Replay (same Idempotency-Key)',
+      200: `Replay (same Idempotency-Key); or ${dryRun}`,
       202: 'Batch accepted',
       ...bad,
+      402: overBudget,
       409: inProgress,
       429: overQuota,
     },
@@ -158,6 +166,20 @@ export const API_ROUTES: RouteSpec[] = [
       202: 'Cancel requested for running jobs',
       ...found,
       409: 'The batch already ended (`details.status`)',
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/usage',
+    tag: 'usage',
+    auth: 'bearer',
+    summary: "The API key's tenant's spend (spent, reserved; USD) and job counts over UTC days",
+    query: usageQuerySchema,
+    responses: {
+      200: '`{from, to, spent, reserved, currency, jobs: {<status>: n}, groups?: [{key, spent, jobs}]}`',
+      401: bad[401],
+      422: bad[422],
+      503: bad[503],
     },
   },
   {

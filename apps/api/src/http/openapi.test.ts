@@ -5,6 +5,7 @@ import { falCallbackRouter } from '../fal-callback/fal-callback-route';
 import { jobsRouter } from '../jobs/jobs-routes';
 import { healthRouter } from '../ops/health-routes';
 import { metricsRouter } from '../ops/metrics-route';
+import { usageRouter } from '../spend/usage-routes';
 import { statusRouter } from '../status/status-routes';
 import { uploadsRouter } from '../uploads/uploads-routes';
 import { jobWebhooksRouter } from '../webhooks/job-webhooks-routes';
@@ -46,6 +47,7 @@ describe('OpenAPI document', () => {
         'POST /v1/batches',
         'GET /v1/batches/{id}',
         'POST /v1/batches/{id}/cancel',
+        'GET /v1/usage',
         'POST /v1/uploads',
         'GET /v1/status',
         'POST /v1/fal/webhook',
@@ -160,6 +162,7 @@ describe('route table vs the routers', () => {
       jobsRouter({ jobs: stub, idempotency: stub, jsonLimit: 1024 }),
       batchesRouter({ batches: stub, idempotency: stub, bodyLimit: 1024, maxItems: 10 }),
       uploadsRouter({ store: stub }),
+      usageRouter({ ledger: stub }),
       statusRouter({
         redis: stub,
         keys: stub,

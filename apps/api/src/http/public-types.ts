@@ -2,8 +2,11 @@ import type { batchQuerySchema, jsonBatchSchema } from '../batches/parsing/setti
 import type { batchItemSchema } from '../batches/parsing/validate-item';
 import type { listJobsQuerySchema } from '../jobs/jobs-routes';
 import type { JobsService } from '../jobs/jobs-service';
+import type { usageQuerySchema } from '../spend/usage-routes';
 import type { createUploadSchema } from '../uploads/uploads-routes';
 
+export type { Usage, UsageGroup } from '@foley/shared/spend/ledger';
+export type { EstimatedCost, JobCost } from '@foley/shared/spend/money';
 /**
  * The shapes of requests and answers this API defines itself (beyond `@foley/shared`'s contract), as
  * types only: `@foley/client` generates its published types from them, so they come from the very
@@ -11,7 +14,11 @@ import type { createUploadSchema } from '../uploads/uploads-routes';
  */
 export type { BatchCreated } from '../batches/batches-service';
 export type { RejectedItem } from '../batches/parsing/raw-item';
+export type { DryRun } from '../jobs/jobs-service';
 export type { FieldIssue } from './validation';
+
+/** Query of `GET /v1/usage`. */
+export type UsageQueryInput = (typeof usageQuerySchema)['_zod']['input'];
 
 /** One item of a batch: a job body without `webhook_url` (a batch has one webhook for all). */
 export type BatchItemInput = (typeof batchItemSchema)['_zod']['input'];

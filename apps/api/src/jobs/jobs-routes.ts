@@ -3,6 +3,7 @@ import { isId } from '@foley/shared/ids';
 import { createJobBodySchema, JOB_STATUSES } from '@foley/shared/jobs/contract';
 import { Router } from 'express';
 import { z } from 'zod';
+import { jobQuerySchema } from '../batches/parsing/settings';
 import { tenantOf } from '../http/auth';
 import { requireJson } from '../http/errors';
 import { jsonBody } from '../http/json-body';
@@ -34,6 +35,12 @@ export function jobsRouter(deps: {
     const tenant = tenantOf(res);
     const key = deps.idempotency.validateKey(req.get('idempotency-key'));
     const body = parseBody(createJobBodySchema, req.body);
+    const query = jobQuerySchema.safeParse(req.query);
+    if (!query.success) throw validationError(fieldIssues(query.error, ['query'], req.query));
+    if (query.data.dry_run) {
+      res.status(200).json(await deps.jobs.dryRun(tenant, body));
+      return;
+    }
     const { job, replayed } = await deps.jobs.create(tenant, body, key);
     res
       .status(replayed ? 200 : 202)

@@ -28,7 +28,7 @@ function roundCounter() {
   return { log, send, rounds: () => new Set(log.map((l) => l.round)).size };
 }
 
-function service(counter: ReturnType<typeof roundCounter>) {
+function service(counter: ReturnType<typeof roundCounter>, spend?: { budget: boolean }) {
   const keys = foleyKeys('rt');
   const redis = {
     defineCommand(name: string) {
@@ -54,6 +54,16 @@ function service(counter: ReturnType<typeof roundCounter>) {
     ready: { add: () => counter.send('list', undefined) },
     maxQueued: () => 50_000,
     attempts: 6,
+    ...(spend
+      ? {
+          spend: {
+            unitMicros: () => 35_000,
+            hasBudget: () => spend.budget,
+            reserve: () => counter.send('reserve', undefined),
+            unreserve: () => counter.send('unreserve', undefined),
+          },
+        }
+      : {}),
   } as unknown as JobsServiceDeps);
 }
 
@@ -85,5 +95,29 @@ describe('jobs service: Redis round trips of a create', () => {
       { round: 3, call: 'list' },
     ]);
     expect(counter.rounds()).toBe(3);
+  });
+
+  it('a tenant without a budget: its reservation goes out with the index and the add — no round trip of its own', async () => {
+    const counter = roundCounter();
+    const { job } = await service(counter, { budget: false }).create('tenant-a', body);
+    expect(
+      counter.log
+        .filter((l) => l.round === 1)
+        .map((l) => l.call)
+        .sort(),
+    ).toEqual(['addJob', 'index', 'reserve']);
+    expect(counter.rounds()).toBe(2);
+    expect(job).not.toHaveProperty('cost'); // queued: no cost yet
+  });
+
+  it('a tenant with a budget: the reservation first, then index and add, then the listing', async () => {
+    const counter = roundCounter();
+    await service(counter, { budget: true }).create('tenant-a', body);
+    expect(counter.log).toEqual([
+      { round: 1, call: 'reserve' },
+      { round: 2, call: 'index' },
+      { round: 2, call: 'addJob' },
+      { round: 3, call: 'list' },
+    ]);
   });
 });

@@ -10,7 +10,11 @@ import { createJobSignalStore } from '@foley/shared/jobs/signals';
 import { indexTenantJob } from '@foley/shared/jobs/tenant-index';
 import { type JobView, toJobView } from '@foley/shared/jobs/view';
 import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
+import type { ReserveRequest } from '@foley/shared/spend/ledger';
+import { type EstimatedCost, estimate as estimateCost } from '@foley/shared/spend/money';
 import type { Queue } from 'bullmq';
+import type { RejectedItem } from '../batches/parsing/raw-item';
+import type { Spend } from '../spend/spend';
 import { type Idempotency, requestInProgress } from './idempotency';
 import type { CanceledJobRecord, JobReader } from './job-reader';
 import type { UrlPolicy } from './url-policy';
@@ -28,7 +32,18 @@ export interface JobsServiceDeps {
   /** TENANT_MAX_QUEUED of a tenant. */
   maxQueued: (tenant: string) => number | undefined;
   attempts: number;
+  /** Prices and budgets; without it jobs carry no price and nothing is reserved (unit tests). */
+  spend?: Spend;
   now?: () => number;
+}
+
+/** `POST /v1/jobs?dry_run=true` and `POST /v1/batches?dry_run=true`: what would be accepted and cost. */
+export interface DryRun {
+  accepted: number;
+  rejected: number;
+  /** The items refused (a batch's invalid lines); empty for a job, which is refused with a 4xx instead. */
+  errors: RejectedItem[];
+  estimated_cost: EstimatedCost;
 }
 
 const PAGE_MAX = 100;
@@ -43,6 +58,8 @@ export interface JobsService {
     body: CreateJobBody,
     idempotencyKey?: string,
   ): Promise<{ job: JobView; replayed: boolean }>;
+  /** Validates like `create` (URL rules, budget) and writes nothing. */
+  dryRun(tenant: string, body: CreateJobBody): Promise<DryRun>;
   get(tenant: string, id: string): Promise<JobView>;
   list(
     tenant: string,
@@ -75,6 +92,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       ...(body.metadata ? { metadata: body.metadata } : {}),
       ...(body.priority !== undefined ? { priority: body.priority } : {}),
       created_at: new Date(now()).toISOString(),
+      ...(deps.spend ? { price_micros: deps.spend.unitMicros(tenant) } : {}),
       ...extra,
     };
   }
@@ -95,8 +113,22 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         if (!taken) throw requestInProgress();
       }
     }
+    const reservation = reservationOf(data);
+    // A budget is checked before anything is enqueued (one more round trip); without one the
+    // reservation is only bookkeeping and goes out with the rest.
+    const budgeted = reservation !== undefined && deps.spend?.hasBudget(tenant) === true;
+    let reserving: Promise<boolean> = Promise.resolve(false);
     let refusal: QuotaRefusal | undefined;
     try {
+      if (reservation && budgeted) {
+        reserving = Promise.resolve(deps.spend?.reserve(reservation)).then(() => true);
+        await reserving;
+      } else if (reservation) {
+        reserving = Promise.resolve(deps.spend?.reserve(reservation)).then(
+          () => true,
+          () => false,
+        );
+      }
       // One round trip for the index entry and the parked job together (the index is read by id, so a
       // listed id whose job is not there yet reads as expired for a moment, never wrong); then the job is
       // listed for the fal dispatcher (after the add: a listed job always exists) and counted against
@@ -104,6 +136,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       await Promise.all([
         indexTenantJob(deps.redis, deps.keys.tenantJobs(tenant), data.id, now()),
         deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts)),
+        ...(budgeted ? [] : [reserving]),
       ]);
       refusal = await deps.ready.add(tenant, [data], { reserve: 1, limit: deps.maxQueued(tenant) });
       if (refusal) {
@@ -113,16 +146,31 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
     } catch (error) {
       if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
       await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
+      const held = await reserving.catch(() => false);
+      if (reservation && held) await deps.spend?.unreserve(reservation).catch(() => {});
       throw error;
     }
     if (refusal) {
       if (idempotencyKey) await deps.idempotency.release(tenant, idempotencyKey).catch(() => {});
+      if (reservation && (await reserving)) await deps.spend?.unreserve(reservation).catch(() => {});
       throw quotaExceeded(refusal, 1);
     }
     // The answer is built from what was just written: re-reading it would cost three more round trips
     // and could only add a worker's progress, which the client learns from GET anyway.
     const job = toJobView({ data, state: 'delayed', progress: undefined, attemptsMade: 0 });
     return { job, replayed: false };
+  }
+
+  function reservationOf(data: DubJobData): ReserveRequest | undefined {
+    if (data.price_micros === undefined) return undefined;
+    return { tenant: data.tenant, count: 1, unitMicros: data.price_micros, at: Date.parse(data.created_at) };
+  }
+
+  async function dryRun(tenant: string, body: CreateJobBody): Promise<DryRun> {
+    deps.urls.assertAllowed(body);
+    const unit = deps.spend?.unitMicros(tenant) ?? 0;
+    await deps.spend?.reserve({ tenant, count: 1, unitMicros: unit, at: now(), dryRun: true });
+    return { accepted: 1, rejected: 0, errors: [], estimated_cost: estimateCost(1, unit) };
   }
 
   async function get(tenant: string, id: string): Promise<JobView> {
@@ -198,7 +246,7 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
           JOB_RETENTION.failedSeconds,
         );
         const view = await get(tenant, id);
-        await deps.onJobFinished(view, { tenant });
+        await deps.onJobFinished(view, { tenant, priceMicros: job.data.price_micros });
         return view;
       }
     }
@@ -213,5 +261,5 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
       : view;
   }
 
-  return { buildJobData, create, get, list, cancel };
+  return { buildJobData, create, dryRun, get, list, cancel };
 }

@@ -1,4 +1,12 @@
-import { type CreatedBatch, type FoleyClient, isJobEnded, type Job, type RejectedItem } from '@foley/client';
+import {
+  type BatchSource,
+  type CreateBatchOptions,
+  type CreatedBatch,
+  type FoleyClient,
+  isJobEnded,
+  type Job,
+  type RejectedItem,
+} from '@foley/client';
 import { downloadOutputs } from '../download';
 import { UsageError } from '../exit-codes';
 import { failureRows, formatTable } from '../failures';
@@ -15,6 +23,8 @@ export interface SubmitOptions {
   out?: string;
   json?: boolean;
   atomic?: boolean;
+  /** Validate and price only: nothing is uploaded or enqueued. */
+  dryRun?: boolean;
   pollMs: number;
   timeoutMs: number;
 }
@@ -39,6 +49,7 @@ export async function submit(
     ...(Object.keys(defaults).length ? { defaults } : {}),
   };
   const inputByIndex = new Map<number, string>();
+  if (opts.dryRun) return dryRun(client, inputs, settings, opts, io);
 
   let created: CreatedBatch;
   if (inputs.kind === 'batch-file') {
@@ -95,6 +106,38 @@ export async function submit(
     }
   }
   return failures.length || rejected.length || timedOut ? 1 : 0;
+}
+
+/** `foley submit --dry-run`: what the API would accept and what it would cost. */
+async function dryRun(
+  client: FoleyClient,
+  inputs: Awaited<ReturnType<typeof classifyInputs>>,
+  settings: Omit<CreateBatchOptions, 'dryRun'>,
+  opts: SubmitOptions,
+  io: Io,
+): Promise<number> {
+  if (opts.wait) throw new UsageError('--dry-run cannot --wait: nothing is submitted');
+  let source: BatchSource;
+  if (inputs.kind === 'batch-file') source = { path: inputs.path };
+  else {
+    const local = inputs.videos.find((v) => v.kind === 'local');
+    if (local)
+      throw new UsageError(`--dry-run takes URLs or a batch file: ${local.input} would have to be uploaded`);
+    source = inputs.videos.flatMap((v) => (v.kind === 'url' ? [{ video_url: v.url }] : []));
+  }
+  const answer = await client.batches.create(source, { ...settings, dryRun: true });
+  if (opts.json) {
+    println(io.stdout, JSON.stringify(answer));
+  } else {
+    const cost = answer.estimated_cost;
+    println(
+      io.stdout,
+      `dry run: ${answer.accepted} item(s) would be accepted, ${answer.rejected} rejected; ` +
+        `estimated cost ${cost.amount} ${cost.currency} (${cost.videos} × ${cost.unit_price})`,
+    );
+    if (answer.errors.length) println(io.stderr, rejectedTable(answer.errors, new Map()));
+  }
+  return answer.rejected ? 1 : 0;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type ModelOutput,
   modelOutputSchema,
 } from '@foley/shared/jobs/model';
+import { billableUnitsFetch } from './fal-billable-units';
 import { classifyFalError } from './fal-errors';
 import { streamUntilCompleted } from './fal-status-stream';
 import { singleShotSubmitFetch } from './fal-submit-fetch';
@@ -22,6 +23,8 @@ export interface FalGateway {
   submit(input: ModelInput, opts?: { webhookUrl?: string }): Promise<string>;
   status(requestId: string): Promise<FalQueueStatus>;
   result(requestId: string): Promise<ModelOutput>;
+  /** fal's `X-Fal-Billable-Units` of the result just read, once; undefined when fal sent none. */
+  billableUnits?(requestId: string): number | undefined;
   /** Asks fal to cancel; a request that already finished or is unknown is not an error. */
   cancel(requestId: string): Promise<void>;
   /**
@@ -63,7 +66,8 @@ export function createFalGateway(opts: {
 }): FalGateway {
   const policy = submitOptions(opts.submitPolicy ?? DEFAULT_SUBMIT_POLICY);
   const timeout = () => AbortSignal.timeout(opts.callTimeoutMs ?? CALL_TIMEOUT_MS);
-  const client = createFoleyFalClient({ falKey: opts.falKey, baseUrl: opts.baseUrl });
+  const units = billableUnitsFetch();
+  const client = createFoleyFalClient({ falKey: opts.falKey, baseUrl: opts.baseUrl, fetch: units.fetch });
   // A separate client for submits: its fetch makes each submit a single attempt.
   const submitClient: FalClient = createFoleyFalClient({
     falKey: opts.falKey,
@@ -133,6 +137,8 @@ export function createFalGateway(opts: {
         throw classifyFalError(error, 'cancel');
       }
     },
+
+    billableUnits: (requestId) => units.take(requestId),
 
     streamUntilCompleted: (requestId, abort) => streamUntilCompleted(client, requestId, abort),
   };

@@ -33,6 +33,7 @@ export function instrumentFal(fal: FalGateway, metrics: Pick<DubMetrics, 'falReq
     status: (requestId) => track('status', () => fal.status(requestId)),
     result: (requestId) => track('result', () => fal.result(requestId)),
     cancel: (requestId) => track('cancel', () => fal.cancel(requestId)),
+    ...(fal.billableUnits ? { billableUnits: fal.billableUnits.bind(fal) } : {}),
     ...(fal.streamUntilCompleted
       ? {
           // Never throws: counted as `ok` when it saw COMPLETED, `fallback` when the polls must tell.

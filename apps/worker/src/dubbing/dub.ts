@@ -120,6 +120,7 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
 
   await waitForFal(job, requestId, deps);
   const output = await deps.fal.result(requestId);
+  const billableUnits = deps.fal.billableUnits?.(requestId);
   // fal is done with the request: its slot can go to another job while this one uploads. The slot and
   // the phase are written while the copy already streams, not before it (two round trips it need not wait for).
   const uploadStart = deps.now();
@@ -129,7 +130,12 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
     copyOutputs(output, outputKeys(job.id), deps),
   ] as const);
   deps.metrics?.phase('upload', (deps.now() - uploadStart) / 1000);
-  return { fal_request_id: requestId, video, audio };
+  return {
+    fal_request_id: requestId,
+    ...(billableUnits !== undefined ? { billable_units: billableUnits } : {}),
+    video,
+    audio,
+  };
 }
 
 /**

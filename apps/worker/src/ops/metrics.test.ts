@@ -33,6 +33,9 @@ describe('createMetrics', () => {
     metrics.webhookDeliveriesTotal.inc({ outcome: 'delivered' });
     metrics.s3BytesTotal.inc(1234);
     metrics.retriesTotal.inc({ code: 'fal_unavailable' });
+    metrics.spendUsdTotal.inc({ tenant: 'acme', account: 'default' }, 0.035);
+    metrics.budgetRemainingUsd.set({ tenant: 'acme' }, 9.965);
+    metrics.budgetUsd.set({ tenant: 'acme' }, 10);
     metrics.collectQueues([fakeQueue('dubbing', {})]);
     metrics.collectAccounts(async () => [{ account: 'default', state: 0, slots: 0 }]);
     const text = await metrics.registry.metrics();
@@ -40,6 +43,8 @@ describe('createMetrics', () => {
 
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(families.sort()).toEqual([
+      'foley_budget_remaining_usd gauge',
+      'foley_budget_usd gauge',
       'foley_fal_account_slots_in_use gauge',
       'foley_fal_account_state gauge',
       'foley_fal_requests_total counter',
@@ -49,6 +54,7 @@ describe('createMetrics', () => {
       'foley_queue_jobs gauge',
       'foley_queue_workers gauge',
       'foley_s3_bytes_total counter',
+      'foley_spend_usd_total counter',
       'foley_webhook_deliveries_total counter',
     ]);
     expect(Object.values(METRIC_NAMES).sort()).toEqual(families.map((f) => f.split(' ')[0]));
@@ -57,6 +63,7 @@ describe('createMetrics', () => {
     );
     expect(samples.every((s) => s.labels.service === 'worker')).toBe(true);
     expect(sampleValue(samples, 'foley_s3_bytes_total')).toBe(1234);
+    expect(sampleValue(samples, 'foley_spend_usd_total', { tenant: 'acme', account: 'default' })).toBe(0.035);
     expect(sampleValue(samples, 'foley_job_phase_seconds_bucket', { phase: 'upload', le: '0.25' })).toBe(0);
     expect(sampleValue(samples, 'foley_job_phase_seconds_bucket', { phase: 'upload', le: '0.5' })).toBe(1);
     expect(sampleValue(samples, 'foley_job_phase_seconds_bucket', { phase: 'upload', le: '1800' })).toBe(1);

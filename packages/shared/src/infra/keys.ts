@@ -55,6 +55,12 @@ export function foleyKeys(prefix: string) {
     batchResults: (batchId: string) => `${p}:batch:${batchId}:results`,
     /** Lease taken by the one caller that writes the manifest and emits `batch.completed`. */
     batchFinishing: (batchId: string) => `${p}:batch:${batchId}:finishing`,
+    /** Hash of a tenant's spend on one UTC day (`YYYY-MM-DD`): spent, reserved, job counts, per batch (spend/ledger.ts). */
+    spendDay: (tenant: string, day: string) => `${p}:spend:${tenant}:day:${day}`,
+    /** Hash of a tenant's spend in one UTC month (`YYYY-MM`): spent, reserved. */
+    spendMonth: (tenant: string, month: string) => `${p}:spend:${tenant}:month:${month}`,
+    /** Set (NX) when a finished job's cost is settled: a job reported twice is settled once. */
+    spendSettled: (jobId: string) => `${p}:spend:settled:${jobId}`,
   };
 }
 export type FoleyKeys = ReturnType<typeof foleyKeys>;

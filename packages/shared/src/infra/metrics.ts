@@ -14,6 +14,9 @@ export const METRIC_NAMES = {
   webhookDeliveriesTotal: 'foley_webhook_deliveries_total',
   s3BytesTotal: 'foley_s3_bytes_total',
   retriesTotal: 'foley_job_retries_total',
+  spendUsdTotal: 'foley_spend_usd_total',
+  budgetRemainingUsd: 'foley_budget_remaining_usd',
+  budgetUsd: 'foley_budget_usd',
   falAccountState: 'foley_fal_account_state',
   falAccountSlots: 'foley_fal_account_slots_in_use',
 } as const;
@@ -51,6 +54,12 @@ export interface FoleyMetrics {
   s3BytesTotal: prom.Counter;
   /** `{code: <failure code>}`: attempts that failed and will be retried. */
   retriesTotal: prom.Counter;
+  /** `{tenant, account}`: settled cost of finished jobs, USD (tenants are the operator's own customers: few). */
+  spendUsdTotal: prom.Counter;
+  /** `{tenant}`: what is left of the tenant's current budget period (spent and reserved counted), USD. */
+  budgetRemainingUsd: prom.Gauge;
+  /** `{tenant}`: the tenant's budget for its period, USD (the 80% alert divides by it). */
+  budgetUsd: prom.Gauge;
   /** Reads these queues' counts on every scrape (each read bounded by `timeoutMs`). */
   collectQueues(queues: MetricsQueue[], opts?: { timeoutMs?: number }): void;
   /** `{account}`: 0 active, 1 slowed, 2 paused (dispatch/account-state.ts), read at scrape time. */
@@ -165,6 +174,22 @@ export function createMetrics(opts: {
     retriesTotal: counter(METRIC_NAMES.retriesTotal, 'Failed attempts that will be retried, by code.', [
       'code',
     ]),
+    spendUsdTotal: counter(METRIC_NAMES.spendUsdTotal, 'Settled cost of finished jobs, USD.', [
+      'tenant',
+      'account',
+    ]),
+    budgetRemainingUsd: new prom.Gauge({
+      name: METRIC_NAMES.budgetRemainingUsd,
+      help: 'Remaining budget of the current period (spent and reserved counted), USD.',
+      labelNames: ['tenant'],
+      registers,
+    }),
+    budgetUsd: new prom.Gauge({
+      name: METRIC_NAMES.budgetUsd,
+      help: 'Budget of the current period, USD.',
+      labelNames: ['tenant'],
+      registers,
+    }),
     collectQueues(queues, { timeoutMs = 2_000 } = {}) {
       for (const queue of queues) watched.push({ queue, timeoutMs });
     },

@@ -83,6 +83,8 @@ export const dubJobDataSchema = z.object({
   /** Set when the video passed preflight but the job had to wait for a fal slot: not read again soon. */
   preflight_passed_at: z.string().optional(),
   error: jobErrorSchema.optional(),
+  /** Unit price (micro-dollars per video) reserved against the tenant's budget at acceptance. */
+  price_micros: z.number().int().nonnegative().optional(),
 });
 export type DubJobData = z.infer<typeof dubJobDataSchema>;
 
@@ -106,6 +108,8 @@ export type StoredObject = z.infer<typeof storedObjectSchema>;
 
 export const dubJobResultSchema = z.object({
   fal_request_id: z.string(),
+  /** fal's `X-Fal-Billable-Units` on the result response, when it sent one. */
+  billable_units: z.number().int().nonnegative().optional(),
   video: storedObjectSchema,
   audio: storedObjectSchema,
 });

@@ -3,6 +3,8 @@ import type { JobView } from './view';
 /** What the caller knows about a finished job beyond its public view (JobView omits the tenant). */
 export interface JobFinishedContext {
   tenant: string;
+  /** The unit price reserved for the job at acceptance (micro-dollars), for the spend ledger. */
+  priceMicros?: number | undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { FailureCode } from '../errors';
+import { jobCostMicros, toJobCost } from '../spend/job-cost';
+import type { JobCost } from '../spend/money';
 import type { DubJobData, DubJobResult, JobError, JobPhase, JobStatus, StoredObject } from './contract';
 import { dubJobProgressSchema } from './contract';
 import type { ModelInput } from './model';
@@ -34,6 +36,8 @@ export interface JobView {
   finished_at?: string;
   error?: JobError;
   output?: { video: OutputFile; audio: OutputFile };
+  /** Set once the job ended (spend/job-cost.ts). */
+  cost?: JobCost;
 }
 
 export interface OutputFile extends StoredObject {
@@ -102,6 +106,12 @@ export function toJobView(
   if (status === 'failed' || status === 'canceled') {
     view.error = d.error ?? { code: 'internal_error' as FailureCode, message: s.failedReason ?? 'failed' };
   }
+  const cost = jobCostMicros(
+    status === 'failed' || status === 'canceled' ? { ...d, error: view.error } : d,
+    status,
+    s.returnvalue,
+  );
+  if (cost) view.cost = toJobCost(cost);
   if (status === 'completed' && s.returnvalue && urls) {
     view.output = {
       video: { ...s.returnvalue.video, url: urls.video },

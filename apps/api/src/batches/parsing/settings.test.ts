@@ -16,13 +16,19 @@ describe('parseBatchQuery', () => {
     );
     expect(q).toEqual({
       atomic: true,
+      dryRun: false,
       settings: {
         webhook_url: 'https://hooks.example.com/foley',
         metadata: { run: 7 },
         defaults: { sound_effect_prompt: 'rain', asmr_mode: true },
       },
     });
-    expect(parseBatchQuery({}, 'jsonl')).toEqual({ atomic: false, settings: {} });
+    expect(parseBatchQuery({}, 'jsonl')).toEqual({ atomic: false, dryRun: false, settings: {} });
+    expect(parseBatchQuery({ dry_run: 'true' }, 'json')).toEqual({
+      atomic: false,
+      dryRun: true,
+      settings: {},
+    });
   });
 
   it('rejects unknown parameters, bad values, and settings in the query of a JSON batch', () => {

@@ -30,6 +30,8 @@ const jsonObject = z.string().transform((text, ctx) => {
  */
 export const batchQuerySchema = z.strictObject({
   atomic: flag.optional(),
+  /** Validate, price and check the budget; enqueue nothing (200 with the estimate). */
+  dry_run: flag.optional(),
   webhook_url: httpUrl.optional(),
   metadata: jsonObject.pipe(metadataSchema).optional(),
   ...batchDefaultsSchema.shape,
@@ -39,7 +41,7 @@ export const batchQuerySchema = z.strictObject({
 export function parseBatchQuery(query: unknown, format: 'json' | 'jsonl' | 'csv') {
   const parsed = batchQuerySchema.safeParse(query);
   if (!parsed.success) throw validationError(fieldIssues(parsed.error, ['query'], query));
-  const { atomic, webhook_url, metadata, ...defaults } = parsed.data;
+  const { atomic, dry_run, webhook_url, metadata, ...defaults } = parsed.data;
   const settings: BatchSettings = {
     ...(webhook_url ? { webhook_url } : {}),
     ...(metadata ? { metadata } : {}),
@@ -54,8 +56,11 @@ export function parseBatchQuery(query: unknown, format: 'json' | 'jsonl' | 'csv'
       })),
     );
   }
-  return { atomic: atomic ?? false, settings };
+  return { atomic: atomic ?? false, dryRun: dry_run ?? false, settings };
 }
+
+/** `?dry_run=` of POST /v1/jobs (its only query parameter). */
+export const jobQuerySchema = z.strictObject({ dry_run: flag.optional() });
 
 export const jsonBatchSchema = z.strictObject({
   items: z.array(z.unknown()).min(1, 'must hold at least one item'),
