@@ -1,6 +1,8 @@
 /**
  * One benchmark role per process, so each one's CPU is its own (read from /proc by the parent):
- *   api | worker | bare-intake | bare-worker (the emulator runs its own main.ts: see processes.ts)
+ *   api | worker | bare-intake | bare-worker | s3 (the emulator runs its own main.ts: see processes.ts)
+ * The S3 server (s3rver) runs as a role of its own, not in the runner: in the runner its CPU (about as
+ * much per job as Foley's worker) was shared with the completion watchers and counted nowhere.
  * Configured by env (the apps' own variables; BENCH_* for the baselines). Sends `{ ready, url }` over
  * IPC when it serves, stops on SIGTERM.
  */
@@ -8,6 +10,7 @@ import { apiConfigSchema } from '@foley/api/config';
 import { startApi } from '@foley/api/server';
 import { loadConfig } from '@foley/shared/infra/config';
 import { createLogger } from '@foley/shared/infra/logger';
+import { startLocalS3Server } from '@foley/testkit/s3';
 import { workerConfigSchema } from '@foley/worker/config';
 import { startWorker } from '@foley/worker/start-worker';
 import { startBareIntake } from './baselines/bare-intake';
@@ -39,6 +42,10 @@ async function start(role: string): Promise<{ url?: string; close(): Promise<unk
       });
       await w.ready;
       return w;
+    }
+    case 's3': {
+      const s3 = await startLocalS3Server();
+      return { url: s3.endpoint, close: () => s3.close() };
     }
     default:
       throw new Error(`unknown role ${role}`);

@@ -8,10 +8,11 @@
 import { fileURLToPath } from 'node:url';
 import { ensureBucket } from '@foley/shared/infra/s3';
 import { spawnRedisServer } from '@foley/testkit/redis';
-import { localS3Client, startLocalS3Server } from '@foley/testkit/s3';
+import { localS3Client } from '@foley/testkit/s3';
 import { Redis } from 'ioredis';
 import { type BenchContext, benchPrefix, emulatorEnvFrom } from './lib/context';
 import { describeMachine } from './lib/machine';
+import { startRole } from './lib/processes';
 import { renderResults, table, writeBenchmarks } from './lib/report';
 import type { PairResult } from './lib/rows';
 import { batchPair } from './pairs/batch';
@@ -36,8 +37,9 @@ const server = await spawnRedisServer();
 if (!server)
   throw new Error('pnpm bench needs redis-server on PATH (it starts a private one on a free port)');
 const redis = new Redis(server.url);
-const s3 = await startLocalS3Server();
-const s3Client = localS3Client(s3.endpoint);
+// In its own process, so its CPU is measured apart from the runner's (see roles.ts).
+const s3 = await startRole('s3', {});
+const s3Client = localS3Client(s3.url);
 await ensureBucket(s3Client, 'bench');
 const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
 const machine = describeMachine(redisVersion);
@@ -45,7 +47,7 @@ const ctx: BenchContext = {
   smoke,
   redisUrl: server.url,
   redis,
-  s3: { endpoint: s3.endpoint, bucket: 'bench' },
+  s3: { endpoint: s3.url, bucket: 'bench', cpuSeconds: () => s3.cpuSeconds() },
   emulatorEnv: emulatorEnvFrom(process.env),
 };
 
@@ -81,7 +83,7 @@ try {
 } finally {
   redis.disconnect();
   s3Client.destroy();
-  await s3.close();
+  await s3.stop();
   server.stop();
 }
 

@@ -6,7 +6,8 @@ export interface BenchContext {
   smoke: boolean;
   redisUrl: string;
   redis: Redis;
-  s3: { endpoint: string; bucket: string };
+  /** The S3 server runs in its own process: `cpuSeconds` reads its CPU so far. */
+  s3: { endpoint: string; bucket: string; cpuSeconds(): number };
   /** FAL_EMULATOR_* variables given to `pnpm bench`, passed to every emulator it starts. */
   emulatorEnv: Record<string, string>;
 }

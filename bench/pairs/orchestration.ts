@@ -15,6 +15,8 @@ interface Run {
   redis: RedisCounters;
   workerCpuMsPerJob: number;
   emulatorCpuMsPerJob: number;
+  /** CPU of the S3 server (its own process) per job: Foley copies two objects per job, the bare worker none. */
+  s3CpuMsPerJob: number;
   keysWithoutTtlPerJob: number;
 }
 
@@ -80,6 +82,7 @@ async function bareRun(ctx: BenchContext, shape: Shape): Promise<Run> {
       redis: t.redis,
       workerCpuMsPerJob: (cpu * 1000) / shape.jobs,
       emulatorCpuMsPerJob: 0,
+      s3CpuMsPerJob: 0,
       keysWithoutTtlPerJob: 0,
     };
   } finally {
@@ -109,7 +112,9 @@ async function foleyRun(ctx: BenchContext, shape: Shape): Promise<Run> {
   try {
     const jobs = Array.from({ length: shape.jobs }, () => foleyJobData(video));
     const capMs = Math.max(30_000, idealSeconds(shape) * 1000 * 8);
+    const s3Before = ctx.s3.cpuSeconds();
     const t = await timed(ctx, prefix, shape, jobs, [...workers, emulator], capMs, true);
+    const s3Cpu = ctx.s3.cpuSeconds() - s3Before;
     if (t.failed > 0) console.warn(`orchestration: ${t.failed} Foley jobs failed, e.g. ${t.failures[0]}`);
     const workerCpu = t.cpu.slice(0, -1).reduce((a, b) => a + b, 0);
     const noTtl = await keysWithoutTtl(ctx.redis, `${prefix}:foley:*`);
@@ -121,6 +126,7 @@ async function foleyRun(ctx: BenchContext, shape: Shape): Promise<Run> {
       redis: t.redis,
       workerCpuMsPerJob: (workerCpu * 1000) / shape.jobs,
       emulatorCpuMsPerJob: ((t.cpu.at(-1) as number) * 1000) / shape.jobs,
+      s3CpuMsPerJob: (s3Cpu * 1000) / shape.jobs,
       keysWithoutTtlPerJob: noTtl.length / shape.jobs,
     };
   } finally {
@@ -211,6 +217,9 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
         `emulator ${fmt(
           m(f, (x) => x.emulatorCpuMsPerJob),
           1,
+        )} ms, S3 server ${fmt(
+          m(f, (x) => x.s3CpuMsPerJob),
+          1,
         )} ms, bare workers ${fmt(
           m(b, (x) => x.workerCpuMsPerJob),
           1,
@@ -243,6 +252,7 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
         orchOfIdeal: m(f, (x) => x.ofIdeal),
         orchWorkerCpuMsPerJob: m(f, (x) => x.workerCpuMsPerJob),
         orchEmulatorCpuMsPerJob: m(f, (x) => x.emulatorCpuMsPerJob),
+        orchS3CpuMsPerJob: m(f, (x) => x.s3CpuMsPerJob),
         redisCommandsPerJob: cmdF,
         redisWireBytesPerJob: bytesF,
         redisMemoryPerJob: memF,

@@ -60,6 +60,53 @@ describe('processDubJob', () => {
     expect(outcomes).toEqual([{ status: 'completed', result }]);
   });
 
+  it('on its way to completed, writes the slot, the phase and the cleanup without waiting on each in turn', async () => {
+    const { deps, outcomes } = fakeDeps();
+    const job = fakeJob();
+    const order: string[] = [];
+    let releases = 0;
+    const slots = deps.slots;
+    deps.slots = {
+      ...slots,
+      release: async (id) => {
+        releases++;
+        await slots.release(id);
+      },
+    };
+    const download = deps.download;
+    deps.download = async (url, signal) => {
+      order.push('download');
+      return download(url, signal);
+    };
+    // The 'uploading' phase write answers only once the copy has started (or after 500 ms): written
+    // before the copy, as it used to be, the copy would start after it.
+    const write = job.updateProgress;
+    job.updateProgress = async (progress) => {
+      await write(progress);
+      if (progress.phase !== 'uploading') return;
+      for (let i = 0; i < 50 && !order.includes('download'); i++) await new Promise((r) => setTimeout(r, 10));
+      order.push('uploading written');
+    };
+    let cleanupsInFlight = 0;
+    let mostInFlight = 0;
+    const inFlight = (fn: (id: string) => Promise<unknown>) => async (id: string) => {
+      mostInFlight = Math.max(mostInFlight, ++cleanupsInFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      await fn(id);
+      cleanupsInFlight--;
+    };
+    deps.clearCancelRequest = inFlight(deps.clearCancelRequest) as typeof deps.clearCancelRequest;
+    deps.releaseSubmit = inFlight(deps.releaseSubmit) as typeof deps.releaseSubmit;
+
+    await processDubJob(job, deps);
+
+    expect(order.indexOf('download')).toBeLessThan(order.indexOf('uploading written'));
+    // One release, when fal was done; not a second one after the upload.
+    expect(releases).toBe(1);
+    expect(mostInFlight).toBe(2);
+    expect(outcomes.map((o) => o.status)).toEqual(['completed']);
+  });
+
   it('moves the phase back to in_queue when fal requeues the request; queue time is observed once', async () => {
     const fal = fakeFal([
       { status: 'IN_QUEUE', queuePosition: 0 },

@@ -18,9 +18,12 @@ export async function processDubJob(job: DubJob, unrouted: DubDeps): Promise<Dub
     batch_id: job.data.batch_id,
   });
   let result = job.data.result;
+  let slotReleased = false;
   try {
     if (!result) {
       result = await dub(job, deps, log);
+      // dub() released the fal slot when fal was done.
+      slotReleased = true;
       // Recorded before reporting: from here on the job is completed, and only its report can be retried.
       await job.updateData({ ...job.data, result });
     }
@@ -48,7 +51,7 @@ export async function processDubJob(job: DubJob, unrouted: DubDeps): Promise<Dub
     }
     throw error;
   }
-  return reportCompleted(job, result, deps, log);
+  return reportCompleted(job, result, deps, log, slotReleased);
 }
 
 /** Reporting a completed job's end waits (deferred, no attempt used) until it succeeds; never a failure. */
@@ -59,13 +62,15 @@ async function reportCompleted(
   result: DubJobResult,
   deps: DubDeps,
   log: DubDeps['logger'],
+  slotReleased: boolean,
 ): Promise<DubJobResult> {
   try {
-    await deps.slots.release(job.id);
-    await deps.clearCancelRequest(job.id);
-    // A completed job never submits again, so its submit claim guards nothing any more: drop it now
-    // rather than keep a key per job for the failed-job retention.
-    await deps.releaseSubmit(job.id);
+    // Only a run that merely reports again may still hold a slot (granted to report, not to dub).
+    if (!slotReleased) await deps.slots.release(job.id);
+    // A completed job never submits again, so its submit claim guards nothing any more: dropped now
+    // rather than kept for the failed-job retention. Independent keys: one round trip for both, and the
+    // finished hooks run only once both are gone.
+    await settled([deps.clearCancelRequest(job.id), deps.releaseSubmit(job.id)]);
     await deps.onFinished(job, { status: 'completed', result });
   } catch (error) {
     log.warn(
@@ -146,11 +151,14 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   await waitForFal(job, requestId, deps);
   const output = await deps.fal.result(requestId);
   const billableUnits = deps.fal.billableUnits?.(requestId);
-  // fal is done with the request: its slot can go to another job while this one uploads.
-  await deps.slots.release(job.id);
-  await job.updateProgress({ phase: 'uploading' });
+  // fal is done with the request: its slot can go to another job while this one uploads. The slot and
+  // the phase are written while the copy already streams, not before it (two round trips it need not wait for).
   const uploadStart = deps.now();
-  const { video, audio } = await copyOutputs(output, outputKeys(job.id), deps);
+  const [, , { video, audio }] = await settled([
+    deps.slots.release(job.id),
+    job.updateProgress({ phase: 'uploading' }),
+    copyOutputs(output, outputKeys(job.id), deps),
+  ] as const);
   deps.metrics?.phase('upload', (deps.now() - uploadStart) / 1000);
   return {
     fal_request_id: requestId,
@@ -233,6 +241,19 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
 async function unclaim(job: DubJob, before: DubJob['data'], deps: DubDeps): Promise<void> {
   await job.updateData(before).catch(() => {});
   await deps.releaseSubmit(job.id).catch(() => {});
+}
+
+/**
+ * Promise.all that waits for every promise before it rejects (with the first failure in order): a
+ * copy still streaming must not run on beside the retry of an attempt whose Redis write failed.
+ */
+async function settled<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const outcomes = await Promise.allSettled(promises);
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** The account's fault, not the job's: a locked account, a key that stopped working, fal's rate limit. */
