@@ -23,7 +23,8 @@ describe('dubbing worker (real Redis)', () => {
     cleanups.length = 0;
   });
 
-  it('reports a job that BullMQ fails for stalling too often, which never reaches the processor', async () => {
+  /** A Redis connection and a `dubbing` queue under a prefix of this test's own, removed afterwards. */
+  async function freshQueue() {
     const redis = createRedis(await resolveTestRedisUrl(), 'worker');
     const prefix = testPrefix('dubw');
     cleanups.push(async () => {
@@ -32,6 +33,11 @@ describe('dubbing worker (real Redis)', () => {
     });
     const queue = new Queue(QUEUES.dubbing.name, { connection: redis, prefix });
     cleanups.push(() => queue.close());
+    return { redis, prefix, queue };
+  }
+
+  it('reports a job that BullMQ fails for stalling too often, which never reaches the processor', async () => {
+    const { redis, prefix, queue } = await freshQueue();
     const { data } = fakeJob({ id: 'job_stalls', fal_request_id: 'req_paid' });
     await queue.add(QUEUES.dubbing.jobs.dub, data, { jobId: 'job_stalls', attempts: 3 });
 
@@ -70,14 +76,7 @@ describe('dubbing worker (real Redis)', () => {
   });
 
   it('fails a job whose data does not match the catalog schema at once, without running it', async () => {
-    const redis = createRedis(await resolveTestRedisUrl(), 'worker');
-    const prefix = testPrefix('dubw');
-    cleanups.push(async () => {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    });
-    const queue = new Queue(QUEUES.dubbing.name, { connection: redis, prefix });
-    cleanups.push(() => queue.close());
+    const { redis, prefix, queue } = await freshQueue();
     await queue.add(
       QUEUES.dubbing.jobs.dub,
       { id: 'job_bad', tenant: 42 },
