@@ -66,6 +66,18 @@ it('survives losing the master of its slot: 503s meanwhile, every job completed,
   );
 }, 150_000);
 
+/** Runs `op`, again every 250 ms for up to 10 s while the cluster client says it is not ready. */
+async function whenReady<T>(op: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await op();
+    } catch (error) {
+      if (tries >= 40 || !/isn't ready/.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 it('carries job signals (pub/sub) across the cluster after the failover', async () => {
   const settings = redisSettingsOf(
     loadConfig(redisEnvSchema, { ...(cluster as TestCluster).env, QUEUE_PREFIX: prefix }),
@@ -80,7 +92,11 @@ it('carries job signals (pub/sub) across the cluster after the failover', async 
       const woken = signals.wait(`job_signal${i}`, 5_000);
       // Published through another node's connection than the subscriber's, maybe: Cluster pub/sub is global.
       await new Promise((r) => setTimeout(r, 300));
-      await publisher.publish(keys.jobEvents(`job_signal${i}`), JSON.stringify({ type: 'cancel' }));
+      // A producer answers "not ready" while the cluster client refreshes its slots after the failover
+      // (the API turns that into a 503); the signal must get through once it is ready again.
+      await whenReady(() =>
+        publisher.publish(keys.jobEvents(`job_signal${i}`), JSON.stringify({ type: 'cancel' })),
+      );
       expect(await woken).toBe('cancel');
     }
   } finally {
