@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeVideo, probeMedia } from '@foley/testkit/media';
 import { serveFiles } from '@foley/testkit/static-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, runFoley } from './support/foley-cli';
 import { API_KEY_A, type Stack, startStack } from './support/stack';
 
 // The `foley` CLI as a subprocess (bin/foley.js → tsx) against a whole stack running in this process.
-const BIN = fileURLToPath(new URL('../apps/cli/bin/foley.js', import.meta.url));
 let stack: Stack;
 let files: Awaited<ReturnType<typeof serveFiles>>;
 let dir: string;
@@ -31,30 +29,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function foley(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', FOLEY_API_URL: stack.api.url, FOLEY_API_KEY: API_KEY_A, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+function foley(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runFoley(args, { FOLEY_API_URL: stack.api.url, FOLEY_API_KEY: API_KEY_A, ...env });
 }
 
 describe('foley submit --wait --out', () => {

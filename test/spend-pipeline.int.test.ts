@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createFoleyClient } from '@foley/client';
 import { foleyKeys } from '@foley/shared/infra/keys';
@@ -7,6 +6,7 @@ import { QUEUES } from '@foley/shared/queues/catalog';
 import { startVideoServer } from '@foley/testkit/video-server';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, runFoley } from './support/foley-cli';
 import { API_KEY_A, type Stack, startStack } from './support/stack';
 
 // Costs through the whole pipeline: a dry run reads nothing and enqueues nothing; finished jobs carry
@@ -118,28 +118,8 @@ describe('spend through the pipeline', () => {
   });
 });
 
-const BIN = fileURLToPath(new URL('../apps/cli/bin/foley.js', import.meta.url));
-function foley(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', FOLEY_API_URL: stack.api.url, FOLEY_API_KEY: API_KEY_A },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+function foley(args: string[]): Promise<CliRun> {
+  return runFoley(args, { FOLEY_API_URL: stack.api.url, FOLEY_API_KEY: API_KEY_A }, 60_000);
 }
 
 describe('the CLI on the SDK', () => {
