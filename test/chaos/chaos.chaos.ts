@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -121,12 +122,18 @@ function env(): Record<string, string> {
   };
 }
 
+/** CHAOS_LOG_DIR keeps each worker process's log (LOG_LEVEL info) there, to read after a failed run. */
+const LOG_DIR = process.env.CHAOS_LOG_DIR;
+let started = 0;
+
 function startWorkerProcess(slot: number) {
+  const log = LOG_DIR ? openSync(join(LOG_DIR, `worker-${started++}-slot${slot}.log`), 'a') : 'ignore';
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'apps/worker/src/main.ts')], {
     cwd: root,
-    env: { ...process.env, ...env() },
-    stdio: 'ignore',
+    env: { ...process.env, ...env(), ...(LOG_DIR ? { LOG_LEVEL: 'info' } : {}) },
+    stdio: ['ignore', log, log],
   });
+  if (typeof log === 'number') closeSync(log);
   workers[slot] = child;
 }
 

@@ -135,6 +135,7 @@ export async function startWorker(
     slots: first.slots,
     route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
+    submitClaimedAt: signalStore.submitClaimedAt,
     releaseSubmit: signalStore.releaseSubmit,
     confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
     signals: createJobSignals(subscriber, signalStore.channel),
@@ -158,6 +159,10 @@ export async function startWorker(
         : {}),
       slotRetryMs: PARK_MS,
       maxStatusErrors: 5,
+      waitFirstMs: config.WAIT_RETRY_FIRST,
+      waitMaxMs: config.WAIT_RETRY_MAX,
+      // A live claimer saves fal's answer within one submit call (and the replicas' acknowledgement).
+      submitClaimGraceMs: config.FAL_CALL_TIMEOUT + redisSettings.waitTimeoutMs + config.JOB_LOCK_DURATION,
     },
   };
 

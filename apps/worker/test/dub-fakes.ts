@@ -113,6 +113,7 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
   let cancel = false;
   let clock = 1_000_000;
   const claims = new Set<string>();
+  const claimers = new Map<string, { attempt: string | undefined; at: number }>();
   const deps: DubDeps = {
     fal: fakeFal(),
     store: {
@@ -141,8 +142,17 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     }),
     preflight: async () => ({}),
     slots: fakeSlots(),
-    claimSubmit: async (id) => !claims.has(id) && Boolean(claims.add(id)),
-    releaseSubmit: async (id) => void claims.delete(id),
+    async claimSubmit(id, attempt) {
+      if (claims.has(id)) return attempt !== undefined && claimers.get(id)?.attempt === attempt;
+      claims.add(id);
+      claimers.set(id, { attempt, at: clock });
+      return true;
+    },
+    submitClaimedAt: async (id) => (claims.has(id) ? claimers.get(id)?.at : undefined),
+    async releaseSubmit(id) {
+      claims.delete(id);
+      claimers.delete(id);
+    },
     confirmReplicated: async () => true,
     signals: {
       async wait(_id, ms) {
@@ -169,6 +179,10 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     uploads,
     outcomes,
     claims,
+    /** Moves the fake clock (claims age, deadlines pass). */
+    advance: (ms: number) => {
+      clock += ms;
+    },
     requestCancel: () => {
       cancel = true;
     },

@@ -41,7 +41,9 @@ export interface DubDeps {
    * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first (a
    * crashed one, or one still running elsewhere after BullMQ gave its lock to another worker).
    */
-  claimSubmit: (jobId: string) => Promise<boolean>;
+  claimSubmit: (jobId: string, attempt?: string) => Promise<boolean>;
+  /** When the job's submit was claimed (ms), undefined when unclaimed: tells a stopped claimer from a live one. */
+  submitClaimedAt?: (jobId: string) => Promise<number | undefined>;
   /** Gives the claim back when fal certainly created no request (it refused, or was never reached). */
   releaseSubmit: (jobId: string) => Promise<void>;
   /**
@@ -71,5 +73,10 @@ export interface DubDeps {
     slotRetryMs: number;
     /** Consecutive failed status polls tolerated before the attempt fails (and BullMQ retries it). */
     maxStatusErrors: number;
+    /** Backoff of a job waiting out an outage or fal's back-pressure (dub-waits.ts): first and largest delay. */
+    waitFirstMs?: number;
+    waitMaxMs?: number;
+    /** A submit claimed longer ago than this, with no saved fal request, was claimed by an attempt that stopped. */
+    submitClaimGraceMs?: number;
   };
 }

@@ -4,6 +4,7 @@ import type { AccountRefusal } from '../clients/fal-dispatch';
 import type { DubDeps, DubJob } from './dub-deps';
 import { copyOutputs } from './dub-outputs';
 import { waitForFal } from './dub-wait';
+import { claimedElsewhere, deferForWait, newAttemptId } from './dub-waits';
 import { isControlSignal, JobDeferredError, JobReleasedError } from './job-control';
 
 /**
@@ -29,6 +30,9 @@ export async function processDubJob(job: DubJob, unrouted: DubDeps): Promise<Dub
     }
   } catch (thrown) {
     if (isControlSignal(thrown)) throw thrown;
+    // An outage or fal's back-pressure: waited out (deferred) without using an attempt, up to the deadline.
+    const wait = await deferForWait(job, thrown, deps);
+    if (wait) throw wait;
     const error = toPipelineError(thrown);
     const final = !error.retryable || job.attemptsMade + 1 >= job.maxAttempts;
     const jobError: JobError = { code: error.code, message: error.message };
@@ -174,14 +178,8 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
  * before either wrote (a worker that lost its lock still runs while another takes the job over).
  */
 async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
-  if (!(await deps.claimSubmit(job.id))) {
-    // Retryable: if that attempt is alive it saves its request id, and the next attempt resumes it.
-    throw new PipelineError(
-      'submit_outcome_unknown',
-      'another attempt of this job has already submitted it to fal; not submitting again, to never pay twice',
-      { retryable: true },
-    );
-  }
+  // Claimed by another attempt: wait (no attempt used) for a live one to save its request id, or fail.
+  if (!(await deps.claimSubmit(job.id, newAttemptId()))) throw await claimedElsewhere(job, deps);
   const { fal_submit_started_at: _, ...before } = job.data;
   const started = new Date(deps.now()).toISOString();
   try {

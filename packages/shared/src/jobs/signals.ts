@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
@@ -44,13 +45,32 @@ export interface JobSignalStore {
   /**
    * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first. The
    * claim is kept unless fal surely created nothing, so a crashed attempt can never lead to a second bill.
+   * `attempt` names the claiming run: the same run asking again (ioredis resends a command whose answer a
+   * Redis restart cut off, after Redis ran it) gets its own claim back instead of a refusal.
    */
-  claimSubmit(jobId: string): Promise<boolean>;
+  claimSubmit(jobId: string, attempt?: string): Promise<boolean>;
+  /** When the job's submit was claimed (ms since the epoch); undefined when it is not claimed. */
+  submitClaimedAt(jobId: string): Promise<number | undefined>;
   releaseSubmit(jobId: string): Promise<void>;
 }
 
+/** A claim's value: `<claimed at ms>|<attempt>` (older claims hold only the time). */
+const claimValue = (at: number, attempt: string) => `${at}|${attempt}`;
+const claimedAt = (value: string) => Number(value.split('|')[0]);
+
+// KEYS: the claim. ARGV: its value, TTL (s), the attempt. 1 when the claim is (now, or already) this attempt's.
+const CLAIM = `
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+  return 1
+end
+local sep = string.find(v, '|', 1, true)
+if sep and string.sub(v, sep + 1) == ARGV[3] then return 1 end
+return 0`;
+
 export function createJobSignalStore(deps: {
-  redis: Pick<RedisClient, 'set' | 'del' | 'exists' | 'publish'>;
+  redis: Pick<RedisClient, 'set' | 'get' | 'del' | 'exists' | 'publish' | 'eval'>;
   keys: Pick<FoleyKeys, 'cancelRequested' | 'jobEvents' | 'falSubmitClaim'>;
   now?: () => number;
 }): JobSignalStore {
@@ -70,14 +90,22 @@ export function createJobSignalStore(deps: {
         encodeJobSignal({ type: 'fal-completed', request_id: requestId }),
       );
     },
-    claimSubmit: async (jobId) =>
-      (await redis.set(
+    async claimSubmit(jobId, attempt = randomUUID()) {
+      const value = claimValue(now(), attempt);
+      const ok = await redis.eval(
+        CLAIM,
+        1,
         keys.falSubmitClaim(jobId),
-        String(now()),
-        'EX',
+        value,
         JOB_RETENTION.failedSeconds,
-        'NX',
-      )) === 'OK',
+        attempt,
+      );
+      return ok === 1;
+    },
+    async submitClaimedAt(jobId) {
+      const value = await redis.get(keys.falSubmitClaim(jobId));
+      return value === null ? undefined : claimedAt(value);
+    },
     releaseSubmit: async (jobId) => void (await redis.del(keys.falSubmitClaim(jobId))),
   };
 }
