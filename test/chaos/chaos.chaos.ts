@@ -68,6 +68,7 @@ const run = {
   restarts: 0,
   s3DownMs: 0,
   lockedMs: 0,
+  settleMs: 0,
   faults: 0,
   jobs: [] as Array<Record<string, any>>,
   batches: [] as Array<Record<string, any>>,
@@ -317,8 +318,10 @@ beforeAll(async () => {
   await Promise.all([intake, chaos, killer, lock]);
   supervising = true;
 
-  // Everything accepted must end; bounded.
-  const deadline = Date.now() + 120_000;
+  // Everything accepted must end; bounded: 120 s for the short run, 1 s more per job beyond its 32 (a
+  // 2-core machine gets through about one job a second under these faults).
+  const settleStart = Date.now();
+  const deadline = settleStart + 120_000 + Math.max(0, n - 32) * 1_000;
   for (;;) {
     const jobs = await listAllJobs();
     const open = jobs.filter((j) => !['completed', 'failed', 'canceled'].includes(j.status));
@@ -326,6 +329,11 @@ beforeAll(async () => {
     if (open.length === 0 || Date.now() > deadline) break;
     await sleep(1_000);
   }
+  run.settleMs = Date.now() - settleStart;
+  // fal's log as of the same moment as the job list, so that every request it holds is one a listed job could name.
+  run.submits = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as Array<
+    Record<string, any>
+  >;
   // Terminal events are delivered once the receiver is up; give the retry schedule time to get there.
   const expectedEvents = run.jobs.length + run.accepted.filter((a) => a.kind === 'batch').length;
   const until = Date.now() + 60_000;
@@ -339,13 +347,11 @@ beforeAll(async () => {
       .filter((a) => a.kind === 'batch')
       .map(async (b) => (await call('GET', `/v1/batches/${b.id}`)).body),
   );
-  run.submits = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as Array<
-    Record<string, any>
-  >;
   console.log(
     `chaos: ${run.jobs.length} jobs (${JOBS} singles, ${run.batches.length} batches), ${run.kills} worker kills (${run.restarts} exits restarted), ` +
       `1 Redis restart, S3 down ${run.s3DownMs} ms, fal account locked ${run.lockedMs} ms ` +
       `(${lockRefusals().length} submits refused), ${run.faults} fal faults queued, ` +
+      `all terminal ${Math.round(run.settleMs / 1000)} s after the faults, ` +
       `statuses ${JSON.stringify(countBy(run.jobs, (j) => `${j.status}${j.error ? `:${j.error.code}` : ''}`))}`,
   );
 }, 600_000);
