@@ -42,7 +42,10 @@ export interface DubDeps {
    * crashed one, or one still running elsewhere after BullMQ gave its lock to another worker).
    */
   claimSubmit: (jobId: string, attempt?: string) => Promise<boolean>;
-  /** When the job's submit was claimed (ms), undefined when unclaimed: tells a stopped claimer from a live one. */
+  /**
+   * When the job's submit was claimed (ms, the claimer's clock: worker clocks must agree well within
+   * `submitClaimGraceMs`), undefined when unclaimed: tells a stopped claimer from a live one.
+   */
   submitClaimedAt?: (jobId: string) => Promise<number | undefined>;
   /** Gives the claim back when fal certainly created no request (it refused, or was never reached). */
   releaseSubmit: (jobId: string) => Promise<void>;
