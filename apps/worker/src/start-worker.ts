@@ -32,6 +32,9 @@ import { startOpsServer } from './ops/ops-server';
 import { createPreflight } from './preflight/preflight';
 import { startWebhooks } from './webhooks/start-webhooks';
 
+/** fal retries a callback 10 times over 2 h (FAL_PROTOCOL §10); a quarter hour more for its last one. */
+const FAL_CALLBACK_RETRY_SPAN_MS = 2 * 3600_000 + 15 * 60_000;
+
 export interface RunningWorker {
   /** Stops taking jobs, hands back jobs waiting on fal, lets uploads finish (up to the grace period). */
   close(): Promise<void>;
@@ -136,6 +139,7 @@ export async function startWorker(
     route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
     releaseSubmit: signalStore.releaseSubmit,
+    lostSubmits: signalStore,
     confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
     signals: createJobSignals(subscriber, signalStore.channel),
     isCancelRequested: signalStore.isCancelRequested,
@@ -154,7 +158,14 @@ export async function startWorker(
       pollFirstMs: config.FAL_POLL_FIRST,
       pollMaxMs: config.FAL_POLL_MAX,
       ...(webhookBase
-        ? { falWebhookUrl: (jobId: string) => `${webhookBase}/v1/fal/webhook?job_id=${jobId}` }
+        ? {
+            falWebhookUrl: (jobId: string, nonce: string) =>
+              `${webhookBase}/v1/fal/webhook?job_id=${jobId}&submit=${nonce}`,
+            lostSubmit: {
+              waitMs: config.UNKNOWN_SUBMIT_WAIT ?? config.FAL_DEADLINE + FAL_CALLBACK_RETRY_SPAN_MS,
+              resubmit: config.RESUBMIT_UNKNOWN_SUBMITS,
+            },
+          }
         : {}),
       slotRetryMs: PARK_MS,
       maxStatusErrors: 5,

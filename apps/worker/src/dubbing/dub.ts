@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { isPipelineError, PipelineError } from '@foley/shared/errors';
 import { type DubJobResult, type JobError, outputKeys } from '@foley/shared/jobs/contract';
 import type { AccountRefusal } from '../clients/fal-dispatch';
 import type { DubDeps, DubJob } from './dub-deps';
 import { copyOutputs } from './dub-outputs';
+import { recoverLostSubmit } from './dub-recovery';
 import { waitForFal } from './dub-wait';
 import { isControlSignal, JobDeferredError, JobReleasedError } from './job-control';
 
@@ -113,17 +115,17 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   }
 
   let requestId = job.data.fal_request_id;
-  if (requestId) {
+  // A submit whose answer was lost: fal's callback names its request (then fal has finished it), or the
+  // job fails, or (opted in) submits again.
+  const recovered =
+    !requestId && job.data.fal_submit_started_at ? await recoverLostSubmit(job, deps, log) : undefined;
+  if (recovered) {
+    requestId = recovered;
+  } else if (requestId) {
     // Resuming (retry, stalled-job recovery, restart): the request exists at fal and is never submitted again.
     await deps.slots.forceAcquire(job.id, job.data.tenant);
     log.info('resuming fal request');
   } else {
-    if (job.data.fal_submit_started_at) {
-      throw new PipelineError(
-        'submit_outcome_unknown',
-        'a previous attempt was interrupted while submitting to fal; not submitting again, to never pay twice',
-      );
-    }
     const passedAt = Date.parse(job.data.preflight_passed_at ?? '');
     if (!(deps.now() - passedAt < PREFLIGHT_VALID_MS)) {
       await job.updateProgress({ phase: 'preflight' });
@@ -144,11 +146,25 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
     }
     // Preflight can take a while: a cancel asked for meanwhile must not cost a submit.
     if (await deps.isCancelRequested(job.id)) throw new PipelineError('canceled', 'canceled by the client');
-    requestId = await submitOnce(job, deps);
+    requestId = await submitOnce(job, deps).catch((error: unknown) => {
+      // fal's answer was lost: the next run (at once) waits for fal's callback to name the request.
+      if (lostAnswer(error) && deps.config.falWebhookUrl && deps.config.lostSubmit)
+        throw new JobDeferredError(0);
+      throw error;
+    });
     log.info({ fal_request_id: requestId }, 'submitted to fal');
   }
 
-  await waitForFal(job, requestId, deps);
+  // fal's callback for a recovered request said it was done.
+  if (!recovered) await waitForFal(job, requestId, deps);
+  // A run of this job that lost its lock (a Redis restart) may have completed it while this one waited:
+  // its result stands, and its outputs are not copied again.
+  const recorded = await job.recordedResult();
+  if (recorded) {
+    await deps.slots.release(job.id);
+    log.info('another run of this job completed it; reporting its result');
+    return recorded;
+  }
   const output = await deps.fal.result(requestId);
   const billableUnits = deps.fal.billableUnits?.(requestId);
   // fal is done with the request: its slot can go to another job while this one uploads. The slot and
@@ -174,7 +190,8 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
  * before either wrote (a worker that lost its lock still runs while another takes the job over).
  */
 async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
-  if (!(await deps.claimSubmit(job.id))) {
+  const nonce = randomBytes(18).toString('base64url');
+  if (!(await deps.claimSubmit(job.id, nonce))) {
     // Retryable: if that attempt is alive it saves its request id, and the next attempt resumes it.
     throw new PipelineError(
       'submit_outcome_unknown',
@@ -201,7 +218,7 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   }
   let requestId: string;
   try {
-    const webhookUrl = deps.config.falWebhookUrl?.(job.id);
+    const webhookUrl = deps.config.falWebhookUrl?.(job.id, nonce);
     requestId = await deps.fal.submit(job.data.input, webhookUrl ? { webhookUrl } : {});
   } catch (error) {
     // fal answered (or was never reached): no request exists, so a later attempt may submit again.
@@ -263,6 +280,10 @@ function accountRefusal(error: PipelineError): AccountRefusal | undefined {
   if (error.status === 429) return { reason: 'fal_rate_limited', retryAfterMs: error.retryAfterMs };
   return undefined;
 }
+
+/** The submit was sent and its answer lost (a drop after fal accepted it, a timeout): fal may have it. */
+const lostAnswer = (error: unknown) =>
+  isPipelineError(error) && error.code === 'submit_outcome_unknown' && !error.retryable;
 
 const ticketOf = (job: DubJob) => ({ tenant: job.data.tenant, priority: job.data.priority });
 
