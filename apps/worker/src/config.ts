@@ -71,6 +71,11 @@ export const workerConfigSchema = z
     UNKNOWN_SUBMIT_WAIT: duration.optional(),
     /** Past UNKNOWN_SUBMIT_WAIT with no callback, submit again instead of failing (may pay twice). */
     RESUBMIT_UNKNOWN_SUBMITS: bool.default(false),
+    /**
+     * Copy each video (≤ 100 MB) into the bucket during preflight and give fal a presigned URL of the
+     * checked copy, not the customer's URL (README, "Input pinning").
+     */
+    PIN_INPUTS: bool.default(true),
     URL_ALLOWLIST: csv.default([]),
     ...webhookEnv,
     /** Webhook deliveries one worker process runs at once, on their own queue (slow customers never slow dubbing). */

@@ -29,6 +29,7 @@ import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
 import { createDubbingWorker } from './dubbing/dubbing-worker';
 import { finishedView } from './dubbing/finished-view';
 import { startOpsServer } from './ops/ops-server';
+import { createPinInput } from './preflight/pin-input';
 import { createPreflight } from './preflight/preflight';
 import { startWebhooks } from './webhooks/start-webhooks';
 
@@ -135,6 +136,17 @@ export async function startWorker(
     store,
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
+    ...(config.PIN_INPUTS
+      ? {
+          pinInput: createPinInput({
+            fetch: guardedFetch,
+            store,
+            // The copy is in Foley's own bucket, which may be on a private address (MinIO, local S3):
+            // not the customer's URL, so not through the SSRF guard.
+            checkCopy: createPreflight({ fetch: (url, init) => fetch(url, init) }),
+          }),
+        }
+      : {}),
     slots: first.slots,
     route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
@@ -168,6 +180,8 @@ export async function startWorker(
           }
         : {}),
       slotRetryMs: PARK_MS,
+      // fal reads a pinned input when the request runs: valid for the whole deadline and an hour more.
+      pinnedUrlTtlSeconds: Math.min(7 * 24 * 3600, Math.ceil((config.FAL_DEADLINE + 3600_000) / 1000)),
       maxStatusErrors: 5,
     },
   };

@@ -39,6 +39,11 @@ export interface DubDeps {
   download: OpenDownload;
   /** Checks a video URL before any money is spent; throws PipelineError with a precise code. */
   preflight: (url: string) => Promise<unknown>;
+  /**
+   * PIN_INPUTS: copies the checked video into Foley's bucket (and checks the copy); returns its key, and
+   * fal gets a presigned URL of it instead of the customer's URL. Absent: fal reads the customer's URL.
+   */
+  pinInput?: (url: string, jobId: string) => Promise<string>;
   slots: FalSlots;
   /** The fal account serving a tenant (FAL_ACCOUNTS, TENANT_FAL_ACCOUNTS); without it `fal` and `slots` serve all. */
   route?: (tenant: string) => { fal: FalGateway; slots: FalSlots };
@@ -90,5 +95,7 @@ export interface DubDeps {
     slotRetryMs: number;
     /** Consecutive failed status polls tolerated before the attempt fails (and BullMQ retries it). */
     maxStatusErrors: number;
+    /** How long the presigned URL of a pinned input given to fal stays valid (fal reads it when it runs). */
+    pinnedUrlTtlSeconds?: number;
   };
 }

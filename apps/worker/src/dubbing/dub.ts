@@ -131,6 +131,10 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
       await job.updateProgress({ phase: 'preflight' });
       const preflightStart = deps.now();
       await deps.preflight(job.data.input.video_url);
+      if (deps.pinInput) {
+        const pinned = await deps.pinInput(job.data.input.video_url, job.id);
+        await job.updateData({ ...job.data, pinned_input_key: pinned });
+      }
       deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
     }
     // Shutting down: a submit now could be cut off by the forced exit and end as an unknown outcome.
@@ -190,6 +194,8 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
  * before either wrote (a worker that lost its lock still runs while another takes the job over).
  */
 async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
+  // Before the claim: nothing that can fail may sit between the claim and the submit.
+  const input = await falInput(job, deps);
   const nonce = randomBytes(18).toString('base64url');
   if (!(await deps.claimSubmit(job.id, nonce))) {
     // Retryable: if that attempt is alive it saves its request id, and the next attempt resumes it.
@@ -219,7 +225,7 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   let requestId: string;
   try {
     const webhookUrl = deps.config.falWebhookUrl?.(job.id, nonce);
-    requestId = await deps.fal.submit(job.data.input, webhookUrl ? { webhookUrl } : {});
+    requestId = await deps.fal.submit(input, webhookUrl ? { webhookUrl } : {});
   } catch (error) {
     // fal answered (or was never reached): no request exists, so a later attempt may submit again.
     if (isPipelineError(error) && error.code !== 'submit_outcome_unknown') await unclaim(job, before, deps);
@@ -249,6 +255,15 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   }
   await job.updateProgress({ phase: 'submitted' });
   return requestId;
+}
+
+/** The model input fal gets: with a pinned copy (PIN_INPUTS), a presigned URL of it, not the customer's URL. */
+async function falInput(job: DubJob, deps: DubDeps): Promise<DubJob['data']['input']> {
+  const key = job.data.pinned_input_key;
+  if (!key) return job.data.input;
+  const ttlSeconds = deps.config.pinnedUrlTtlSeconds;
+  const url = await deps.store.presignGet(key, ttlSeconds ? { ttlSeconds } : {});
+  return { ...job.data.input, video_url: url };
 }
 
 /**
