@@ -32,7 +32,7 @@ describe('a submit whose answer was lost, with fal callbacks', () => {
       fal_submitted_at: job.data.fal_submitted_at,
     });
     expect(job.data.fal_submit_started_at).toBeUndefined();
-    expect(fal.calls).toMatchObject({ submit: 0, status: 0, result: 1 });
+    expect(fal.calls).toMatchObject({ submit: 0, status: 1, result: 1 });
     expect(outcomes.map((o) => o.status)).toEqual(['completed']);
   });
 
@@ -101,5 +101,30 @@ describe('a submit whose answer was lost, with fal callbacks', () => {
     const error = await processDubJob(job, deps).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'submit_outcome_unknown', retryable: false });
     expect(fal.calls.submit).toBe(0);
+  });
+
+  it('waits for a recovered request that fal still runs (a callback sent before the end)', async () => {
+    const fal = fakeFal([
+      { status: 'IN_QUEUE', queuePosition: 0 },
+      { status: 'IN_PROGRESS' },
+      { status: 'COMPLETED' },
+    ]);
+    const { deps, claims, callbackRequests } = withCallbacks(false, fal);
+    const job = interrupted(deps.now());
+    claims.add(job.id);
+    callbackRequests.set(job.id, 'req_early');
+    const result = await processDubJob(job, deps);
+    expect(result.fal_request_id).toBe('req_early');
+    expect(fal.calls.status).toBe(3);
+    expect(fal.calls.result).toBe(1);
+  });
+
+  it('completes a resumed request fal finished after the deadline, instead of failing it timeout', async () => {
+    const fal = fakeFal([{ status: 'COMPLETED' }]);
+    const { deps } = fakeDeps({ fal });
+    const late = new Date(deps.now() - deps.config.deadlineMs - 1_000).toISOString();
+    const result = await processDubJob(fakeJob({ fal_request_id: 'req_paid', fal_submitted_at: late }), deps);
+    expect(result.fal_request_id).toBe('req_paid');
+    expect(fal.calls.cancel).toBe(0);
   });
 });

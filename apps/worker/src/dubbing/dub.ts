@@ -115,6 +115,7 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   }
 
   let requestId = job.data.fal_request_id;
+  const resumed = requestId !== undefined;
   // A submit whose answer was lost: fal's callback names its request (then fal has finished it), or the
   // job fails, or (opted in) submits again.
   const recovered =
@@ -159,8 +160,10 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
     log.info({ fal_request_id: requestId }, 'submitted to fal');
   }
 
-  // fal's callback for a recovered request said it was done.
-  if (!recovered) await waitForFal(job, requestId, deps);
+  // A request this run did not submit (recovered from fal's callback, or resumed) may be done already:
+  // its result is then read even past the deadline, which is there to stop a run, not to waste a paid one.
+  const notSubmittedNow = recovered !== undefined || resumed;
+  if (!(notSubmittedNow && (await completedAtFal(requestId, deps)))) await waitForFal(job, requestId, deps);
   // A run of this job that lost its lock (a Redis restart) may have completed it while this one waited:
   // its result stands, and its outputs are not copied again.
   const recorded = await job.recordedResult();
@@ -295,6 +298,12 @@ function accountRefusal(error: PipelineError): AccountRefusal | undefined {
   if (error.status === 429) return { reason: 'fal_rate_limited', retryAfterMs: error.retryAfterMs };
   return undefined;
 }
+
+const completedAtFal = (requestId: string, deps: DubDeps) =>
+  deps.fal.status(requestId).then(
+    (s) => s.status === 'COMPLETED',
+    () => false,
+  );
 
 /** The submit was sent and its answer lost (a drop after fal accepted it, a timeout): fal may have it. */
 const lostAnswer = (error: unknown) =>
