@@ -111,13 +111,17 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metrics,
     accountOf: tenantAccount,
   });
-  // The remaining-budget gauges start from what Redis holds (not only after this process's first job).
-  for (const tenant of config.TENANT_BUDGETS.keys()) {
-    void ledger
-      .budgetState(tenant, Date.now())
-      .then((state) => state && metrics.budgetRemainingUsd.set({ tenant }, state.remaining))
-      .catch(() => {});
-  }
+  // The remaining-budget gauges are read from Redis at each scrape (other replicas, a new period).
+  metrics.collectBudgets(async () => {
+    const now = Date.now();
+    const states = await Promise.all(
+      [...config.TENANT_BUDGETS.keys()].map(async (tenant) => ({
+        tenant,
+        state: await ledger.budgetState(tenant, now),
+      })),
+    );
+    return states.flatMap(({ tenant, state }) => (state ? [{ tenant, remaining: state.remaining }] : []));
+  });
   const ready = createReadyList({ redis, keys });
   const maxQueued = (tenant: string) => tenantValue(config.TENANT_MAX_QUEUED, tenant);
   const onJobFinished: OnJobFinished = composeOnJobFinished(
@@ -155,6 +159,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       tenants: [...new Set(apiKeys.map((k) => k.tenant))],
       mapping: config.TENANT_FAL_ACCOUNTS,
       weights: config.TENANT_WEIGHTS,
+      spend: ledger,
     }),
   });
   const publicRouters: Router[] = [
