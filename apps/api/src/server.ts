@@ -41,6 +41,7 @@ import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
 import { createOverview } from './ops/overview';
+import { createAccountRegistry } from './spend/account-registry';
 import { createSpend } from './spend/spend';
 import { usageRouter } from './spend/usage-routes';
 import { statusRouter } from './status/status-routes';
@@ -102,8 +103,11 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       })
     : undefined;
   await pricing?.ready;
-  // Prices follow the tenant's fal account (TENANT_FAL_ACCOUNTS; unmapped tenants: `default`).
-  const tenantAccount = (tenant: string) => accountOf(tenant, config.TENANT_FAL_ACCOUNTS, []);
+  // Prices follow the tenant's fal account (TENANT_FAL_ACCOUNTS; unmapped tenants: the workers' first).
+  const accountRegistry = createAccountRegistry({ redis, keys });
+  await accountRegistry.ready;
+  const tenantAccount = (tenant: string) =>
+    accountOf(tenant, config.TENANT_FAL_ACCOUNTS, accountRegistry.current());
   const spend = createSpend({
     ledger,
     prices,
@@ -240,6 +244,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     port,
     async close() {
       pricing?.stop();
+      accountRegistry.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await dubbing.close().catch(() => {});
