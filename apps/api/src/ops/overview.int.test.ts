@@ -12,7 +12,7 @@ let redis: RedisClient;
 let prefix: string;
 
 beforeAll(async () => {
-  redis = createRedis(await resolveTestRedisUrl(), 'producer');
+  redis = createRedis(await resolveTestRedisUrl(), 'worker');
   prefix = testPrefix('overview');
 });
 
