@@ -32,6 +32,9 @@ export function fakeJob(data: Partial<DubJobData> = {}, attempts = { made: 0, ma
     async updateProgress(p) {
       progress.push(p);
     },
+    async recordedResult() {
+      return job.data.result;
+    },
   };
   return job;
 }
@@ -113,7 +116,9 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
   let cancel = false;
   let clock = 1_000_000;
   const claims = new Set<string>();
-  const claimers = new Map<string, { attempt: string | undefined; at: number }>();
+  const claimers = new Map<string, { nonce: string | undefined; at: number }>();
+  /** Request ids "fal's callback" recorded on a claim (the API's part, in integration tests). */
+  const callbackRequests = new Map<string, string>();
   const deps: DubDeps = {
     fal: fakeFal(),
     store: {
@@ -142,16 +147,27 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     }),
     preflight: async () => ({}),
     slots: fakeSlots(),
-    async claimSubmit(id, attempt) {
-      if (claims.has(id)) return attempt !== undefined && claimers.get(id)?.attempt === attempt;
+    async claimSubmit(id, nonce) {
+      if (claims.has(id)) return nonce !== undefined && claimers.get(id)?.nonce === nonce;
       claims.add(id);
-      claimers.set(id, { attempt, at: clock });
+      claimers.set(id, { nonce, at: clock });
       return true;
     },
     submitClaimedAt: async (id) => (claims.has(id) ? claimers.get(id)?.at : undefined),
     async releaseSubmit(id) {
       claims.delete(id);
       claimers.delete(id);
+    },
+    lostSubmits: {
+      claimedRequest: async (id) => (claims.has(id) ? callbackRequests.get(id) : undefined),
+      async abandonSubmit(id) {
+        const recorded = claims.has(id) ? callbackRequests.get(id) : undefined;
+        if (!recorded) {
+          claims.delete(id);
+          claimers.delete(id);
+        }
+        return recorded;
+      },
     },
     confirmReplicated: async () => true,
     signals: {
@@ -183,6 +199,7 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     advance: (ms: number) => {
       clock += ms;
     },
+    callbackRequests,
     requestCancel: () => {
       cancel = true;
     },

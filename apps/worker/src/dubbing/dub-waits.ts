@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { isPipelineError, PipelineError } from '@foley/shared/errors';
 import { isRedisUnavailableError } from '@foley/shared/infra/redis-errors';
 import { backoffDelay } from './backoff';
@@ -75,9 +74,6 @@ export async function deferForWait(
   );
   return new JobDeferredError(delayMs);
 }
-
-/** A name for one run's submit claim: a resent claim command of the same run finds it its own. */
-export const newAttemptId = (): string => randomUUID();
 
 /** How often a job whose submit another attempt claimed looks again whether it saved fal's answer. */
 const CLAIM_RECHECK_MS = 2_000;

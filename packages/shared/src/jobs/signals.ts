@@ -1,8 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
+import {
+  ABANDON_UNRECORDED,
+  type CallbackRecordOutcome,
+  CLAIM_SUBMIT,
+  encodeSubmitClaim,
+  parseSubmitClaim,
+  RECORD_CALLBACK_REQUEST,
+} from './submit-claim';
+
+export { type CallbackRecordOutcome, isSubmitNonce } from './submit-claim';
 
 /**
  * The job signal protocol, owned here and nowhere else: the cancel flag a client sets, the wake message a
@@ -45,29 +54,28 @@ export interface JobSignalStore {
   /**
    * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first. The
    * claim is kept unless fal surely created nothing, so a crashed attempt can never lead to a second bill.
-   * `attempt` names the claiming run: the same run asking again (ioredis resends a command whose answer a
-   * Redis restart cut off, after Redis ran it) gets its own claim back instead of a refusal.
+   * `nonce` is the one the submit's fal callback URL carries (`recordCallbackRequest`); it also names
+   * the claiming run: the same run asking again (ioredis resends a command whose answer a Redis restart
+   * cut off, after Redis ran it) gets its own claim back instead of a refusal.
    */
-  claimSubmit(jobId: string, attempt?: string): Promise<boolean>;
-  /** When the job's submit was claimed (ms since the epoch); undefined when it is not claimed. */
+  claimSubmit(jobId: string, nonce?: string): Promise<boolean>;
+  /** When the job's submit was claimed (ms since the epoch, the claimer's clock); undefined when unclaimed. */
   submitClaimedAt(jobId: string): Promise<number | undefined>;
   releaseSubmit(jobId: string): Promise<void>;
+  /**
+   * fal's signed callback named the request a submit created: recorded on the job's claim when the nonce
+   * is that claim's and the claim has no request id yet (atomic), so a job whose worker lost fal's answer
+   * can attach the request instead of failing.
+   */
+  recordCallbackRequest(jobId: string, nonce: string, requestId: string): Promise<CallbackRecordOutcome>;
+  /** The request id a callback recorded on the job's claim, if any. */
+  claimedRequest(jobId: string): Promise<string | undefined>;
+  /**
+   * Gives up a submit whose outcome stayed unknown (so the job may submit again), unless a callback
+   * recorded its request meanwhile: then returns that id and keeps the claim.
+   */
+  abandonSubmit(jobId: string): Promise<string | undefined>;
 }
-
-/** A claim's value: `<claimed at ms>|<attempt>` (older claims hold only the time). */
-const claimValue = (at: number, attempt: string) => `${at}|${attempt}`;
-const claimedAt = (value: string) => Number(value.split('|')[0]);
-
-// KEYS: the claim. ARGV: its value, TTL (s), the attempt. 1 when the claim is (now, or already) this attempt's.
-const CLAIM = `
-local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
-  return 1
-end
-local sep = string.find(v, '|', 1, true)
-if sep and string.sub(v, sep + 1) == ARGV[3] then return 1 end
-return 0`;
 
 export function createJobSignalStore(deps: {
   redis: Pick<RedisClient, 'set' | 'get' | 'del' | 'exists' | 'publish' | 'eval'>;
@@ -90,22 +98,31 @@ export function createJobSignalStore(deps: {
         encodeJobSignal({ type: 'fal-completed', request_id: requestId }),
       );
     },
-    async claimSubmit(jobId, attempt = randomUUID()) {
-      const value = claimValue(now(), attempt);
-      const ok = await redis.eval(
-        CLAIM,
+    claimSubmit: async (jobId, nonce) =>
+      (await redis.eval(
+        CLAIM_SUBMIT,
         1,
         keys.falSubmitClaim(jobId),
-        value,
+        encodeSubmitClaim({ at: String(now()), ...(nonce ? { nonce } : {}) }),
         JOB_RETENTION.failedSeconds,
-        attempt,
-      );
-      return ok === 1;
-    },
+        nonce ?? '',
+      )) === 1,
     async submitClaimedAt(jobId) {
-      const value = await redis.get(keys.falSubmitClaim(jobId));
-      return value === null ? undefined : claimedAt(value);
+      const at = Number(parseSubmitClaim(await redis.get(keys.falSubmitClaim(jobId)))?.at);
+      return Number.isFinite(at) ? at : undefined;
     },
     releaseSubmit: async (jobId) => void (await redis.del(keys.falSubmitClaim(jobId))),
+    recordCallbackRequest: async (jobId, nonce, requestId) =>
+      (await redis.eval(
+        RECORD_CALLBACK_REQUEST,
+        1,
+        keys.falSubmitClaim(jobId),
+        nonce,
+        requestId,
+      )) as CallbackRecordOutcome,
+    claimedRequest: async (jobId) =>
+      parseSubmitClaim(await redis.get(keys.falSubmitClaim(jobId)))?.request_id,
+    abandonSubmit: async (jobId) =>
+      ((await redis.eval(ABANDON_UNRECORDED, 1, keys.falSubmitClaim(jobId))) as string | null) ?? undefined,
   };
 }
