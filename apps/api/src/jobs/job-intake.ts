@@ -1,4 +1,5 @@
 import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
+import { holdWrites } from '@foley/shared/infra/hold-writes';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import { definedScript } from '@foley/shared/infra/scripts';
@@ -78,9 +79,11 @@ export function createJobIntake(deps: {
         dubJobOptions(data.id, deps.attempts),
         data.id,
       );
-      // BullMQ's own add, then the script, written to the connection in this tick without waiting for
-      // either reply: one round trip. (Not a pipeline: ioredis builds a pipeline by copying every
-      // defined script, BullMQ's fifty among them, which cost more CPU than the second socket write.)
+      // BullMQ's own add, then the script, sent in this tick without waiting for either reply: one round
+      // trip, and one socket write (held to the end of the loop iteration, shared with the other requests
+      // of that iteration). Not a pipeline: ioredis builds each pipeline by copying every defined script,
+      // BullMQ's fifty among them, which costs more CPU than the add itself.
+      holdWrites(deps.redis);
       const added = job.addJob(client).then(
         () => undefined,
         (error: Error) => error,

@@ -1,3 +1,4 @@
+import { holdWrites } from '@foley/shared/infra/hold-writes';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import { definedScript } from '@foley/shared/infra/scripts';
 
@@ -49,6 +50,7 @@ export function createTokenBucket(opts: {
   const take = definedScript(opts.redis, 'foleyRateTake', 1, TAKE);
   return {
     async take(key) {
+      holdWrites(opts.redis); // the takes of one loop iteration leave in one socket write
       const [allowed, remaining, wait, full] = (await take(key, now(), opts.rate, opts.burst)) as [
         number,
         number,
