@@ -11,26 +11,6 @@ declare global {
   }
 }
 
-const CHILD = Symbol('foley.requestLogger');
-const withGetter = new WeakSet<object>();
-
-/**
- * `req.log` as one getter on the app's request prototype (installed on the first request), not a
- * property defined on every request: defining an accessor on each request object costs its creation and
- * reshapes the object for every later property read. The child logger is made on first use only.
- */
-function installLogGetter(proto: object, logger: Logger) {
-  if (withGetter.has(proto)) return;
-  withGetter.add(proto);
-  Object.defineProperty(proto, 'log', {
-    configurable: true,
-    get(this: { res?: { locals: Record<string, unknown> }; [CHILD]?: Logger }) {
-      this[CHILD] ??= logger.child({ req_id: this.res?.locals.requestId });
-      return this[CHILD];
-    },
-  });
-}
-
 /** Requests not logged at all (probes and scrapes, many a minute). */
 const QUIET_PATHS = new Set(['/healthz', '/metrics']);
 
@@ -45,7 +25,14 @@ export function requestContext(logger: Logger): RequestHandler[] {
     const id = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     res.locals.requestId = id;
     res.set('X-Request-Id', id);
-    installLogGetter(Object.getPrototypeOf(req) as object, logger);
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      get: () => {
+        child ??= logger.child({ req_id: id });
+        return child;
+      },
+    });
     const started = performance.now();
     res.once('finish', () => {
       const status = res.statusCode;
