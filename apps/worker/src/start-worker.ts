@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batches/tracker';
-import { accountOf } from '@foley/shared/dispatch/account-state';
+import { ACCOUNTS_REFRESH_MS, accountOf } from '@foley/shared/dispatch/account-state';
 import { PARK_MS } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
@@ -113,6 +113,12 @@ export async function startWorker(
     logger,
   });
   metrics.collectAccounts(accounts.readStates);
+  const registry = setInterval(() => {
+    accounts
+      .register()
+      .catch((err: unknown) => logger.warn({ err }, 'could not refresh the account registry'));
+  }, ACCOUNTS_REFRESH_MS);
+  registry.unref();
   const dispatchRunner = startDispatchRunner({
     subscriber: createRedis(redisSettings, 'subscriber'),
     nudgeChannel: keys.dispatchNudge(),
@@ -195,6 +201,7 @@ export async function startWorker(
   return {
     async close() {
       shutdown.abort();
+      clearInterval(registry);
       const grace = new Promise<'timeout'>((resolve) =>
         setTimeout(() => resolve('timeout'), config.SHUTDOWN_GRACE).unref(),
       );

@@ -15,6 +15,8 @@ import { createFalDispatch, type FalDispatch } from './fal-dispatch';
 
 export interface FalAccounts {
   dispatchers: FalDispatch[];
+  /** Writes the account registry again (it expires: ACCOUNTS_TTL_SECONDS); the worker calls it every ACCOUNTS_REFRESH_MS. */
+  register(): Promise<void>;
   /** The gateway and slots of the account serving `tenant`. */
   route(tenant: string): { fal: FalGateway; slots: FalDispatch };
   /** For the `foley_fal_account_state` gauge. */
@@ -68,14 +70,17 @@ export async function createFalAccounts(opts: {
       return [account.name, { dispatch, fal: opts.gateway(account) }] as const;
     }),
   );
-  await writeAccounts(
-    redis,
-    keys,
-    opts.accounts.map((a) => ({ name: a.name, concurrency: a.concurrency })),
-  );
+  const register = () =>
+    writeAccounts(
+      redis,
+      keys,
+      opts.accounts.map((a) => ({ name: a.name, concurrency: a.concurrency })),
+    );
+  await register();
   const dispatchers = [...byName.values()].map((a) => a.dispatch);
   return {
     dispatchers,
+    register,
     route(tenant) {
       const entry = byName.get(accountOf(tenant, config.TENANT_FAL_ACCOUNTS, opts.accounts)) as {
         dispatch: FalDispatch;
