@@ -70,6 +70,10 @@ function asDubJob(job: Job<DubJobData, DubJobResult>): DubJob {
     },
     attemptsMade: job.attemptsMade,
     maxAttempts: job.opts.attempts ?? 1,
+    get hasProgress() {
+      // BullMQ reads an unset progress as 0.
+      return typeof job.progress === 'object' && job.progress !== null;
+    },
     updateData: (data) => job.updateData(data),
     updateProgress: (progress) => job.updateProgress(progress),
   };
