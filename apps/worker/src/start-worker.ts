@@ -27,7 +27,7 @@ import { falAccountsOf, type WorkerConfig } from './config';
 import type { DubDeps } from './dubbing/dub-deps';
 import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
 import { createDubbingWorker } from './dubbing/dubbing-worker';
-import { finishedView } from './dubbing/finished-view';
+import { finishedView, viewNeedsOutput } from './dubbing/finished-view';
 import { startOpsServer } from './ops/ops-server';
 import { createPreflight } from './preflight/preflight';
 import { startWebhooks } from './webhooks/start-webhooks';
@@ -147,10 +147,19 @@ export async function startWorker(
     isCancelRequested: signalStore.isCancelRequested,
     clearCancelRequest: signalStore.clearCancelRequest,
     onFinished: async (job, outcome) =>
-      onJobFinished(await finishedView(job, outcome, store, Date.now()), {
-        tenant: job.data.tenant,
-        priceMicros: job.data.price_micros,
-      }),
+      onJobFinished(
+        await finishedView(
+          job,
+          outcome,
+          // A hook given by the caller (tests, embedders) may read anything, the output included.
+          hooks.onJobFinished || viewNeedsOutput(job.data) ? store : undefined,
+          Date.now(),
+        ),
+        {
+          tenant: job.data.tenant,
+          priceMicros: job.data.price_micros,
+        },
+      ),
     shutdown: shutdown.signal,
     logger,
     metrics: seam,
