@@ -55,6 +55,20 @@ describe('processDubJob', () => {
     expect(outcomes).toEqual([{ status: 'completed', result }]);
   });
 
+  it('renews the fal slot lease on every round of the wait but the first, which follows the acquire', async () => {
+    const fal = fakeFal([
+      { status: 'IN_QUEUE' },
+      { status: 'IN_PROGRESS' },
+      { status: 'IN_PROGRESS' },
+      { status: 'COMPLETED' },
+    ]);
+    const { deps } = fakeDeps({ fal });
+    const renewed: string[] = [];
+    deps.slots = { ...deps.slots, renew: async (id) => void renewed.push(id) };
+    await processDubJob(fakeJob(), deps);
+    expect(renewed).toEqual(['job_test', 'job_test']);
+  });
+
   it('a re-run overwrites the phase its last run left: preflight and submitted are written again', async () => {
     const fal = fakeFal([{ status: 'IN_PROGRESS' }, { status: 'COMPLETED' }]);
     const { deps } = fakeDeps({ fal });

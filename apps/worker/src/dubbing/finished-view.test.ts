@@ -23,7 +23,12 @@ describe('finishedView', () => {
     expect(viewNeedsOutput({ batch_id: 'batch_1' })).toBe(true);
 
     const presigned: string[] = [];
-    const store = { presignGet: async (key: string) => (presigned.push(key), `https://s3.example/${key}`) };
+    const store = {
+      presignGet: async (key: string) => {
+        presigned.push(key);
+        return `https://s3.example/${key}`;
+      },
+    };
     const job = fakeJob();
     const bare = await finishedView(job, { status: 'completed', result }, undefined, 0);
     expect(bare.status).toBe('completed');
