@@ -43,10 +43,14 @@ const profile = () =>
   process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 export function startRole(role: string, env: Record<string, string>): Promise<RoleProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...profile(), ...process.execArgv, ROLE_SCRIPT, role], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profile(), ...process.execArgv, ROLE_SCRIPT, role],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    },
+  );
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,7 +1,12 @@
-/** One reading of the simulated day: seconds since the start, Redis memory above the idle start, keys. */
+/**
+ * One reading of the simulated day: seconds since the start, Redis memory above the idle start (less
+ * BullMQ's event stream, which is capped by entry count and read apart), keys.
+ */
 export interface MemorySample {
   t: number;
   usedMemory: number;
+  streamBytes: number;
+  streamEntries: number;
   keys: number;
   keptCompleted: number;
   ended: number;
@@ -10,6 +15,8 @@ export interface MemorySample {
 export interface PeriodEnd {
   period: number;
   usedMemory: number;
+  streamBytes: number;
+  streamEntries: number;
   keys: number;
   keptCompleted: number;
 }
@@ -22,7 +29,8 @@ export function levelsOff(samples: MemorySample[], retentionSeconds: number) {
   const ends = new Map<number, PeriodEnd>();
   for (const s of samples) {
     const period = Math.floor(s.t / retentionSeconds) + 1;
-    ends.set(period, { period, usedMemory: s.usedMemory, keys: s.keys, keptCompleted: s.keptCompleted });
+    const { usedMemory, streamBytes, streamEntries, keys, keptCompleted } = s;
+    ends.set(period, { period, usedMemory, streamBytes, streamEntries, keys, keptCompleted });
   }
   const periods = [...ends.values()].sort((a, b) => a.period - b.period);
   const last = periods.at(-1);

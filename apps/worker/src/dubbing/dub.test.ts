@@ -57,7 +57,7 @@ describe('processDubJob', () => {
 
   it('renews the fal slot lease on every round of the wait but the first, which follows the acquire', async () => {
     const fal = fakeFal([
-      { status: 'IN_QUEUE' },
+      { status: 'IN_QUEUE', queuePosition: 0 },
       { status: 'IN_PROGRESS' },
       { status: 'IN_PROGRESS' },
       { status: 'COMPLETED' },
