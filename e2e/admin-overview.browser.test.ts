@@ -7,6 +7,8 @@ import { foleyKeys } from '@foley/shared/infra/keys';
 import { createLogger } from '@foley/shared/infra/logger';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import { createRedis } from '@foley/shared/infra/redis';
+import { tenantBudgets } from '@foley/shared/spend/budgets';
+import { createSpendLedger } from '@foley/shared/spend/ledger';
 import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redis';
 import { startTestS3, type TestS3 } from '@foley/testkit/s3';
 import { createFalDispatch } from '@foley/worker/clients/fal-dispatch';
@@ -14,7 +16,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 // An operator opens /admin in a real browser: fal accounts with their state and slots, tenants with
-// their queued, running and finished-today counts and share of dispatch; linked with Bull Board.
+// their queued, running and finished-today counts, share of dispatch and spend; linked with Bull Board.
 const ADMIN = { username: 'ops', password: 'ops-overview-password' };
 const VIEWER = { username: 'viewer', password: 'viewer-overview-password' };
 let s3: TestS3;
@@ -38,6 +40,7 @@ beforeAll(async () => {
     API_KEYS: 'acme:overview_key_acme_01,beta:overview_key_beta_01,gamma:overview_key_gamma_1',
     TENANT_FAL_ACCOUNTS: 'beta:own',
     TENANT_WEIGHTS: 'acme:2',
+    TENANT_BUDGETS: 'acme:10/month',
     PORT: '0',
     HOST: '127.0.0.1',
     ADMIN_USER: ADMIN.username,
@@ -83,6 +86,19 @@ beforeAll(async () => {
   await main.tick();
   await own.refused('job_beta1', { tenant: 'beta' }, { reason: 'fal_account_locked' });
   await ready.finished('gamma');
+  // acme's spend as the API and worker would have written it: two jobs accepted now, one settled.
+  const ledger = createSpendLedger({ redis, keys, budgets: tenantBudgets.parse('acme:10/month') });
+  const acceptedAt = new Date();
+  await ledger.reserve({ tenant: 'acme', count: 2, unitMicros: 35_000, at: acceptedAt.getTime() });
+  await ledger.settle({
+    tenant: 'acme',
+    jobId: 'job_acme_done',
+    createdAt: acceptedAt.toISOString(),
+    status: 'completed',
+    reservedMicros: 35_000,
+    actualMicros: 35_000,
+    keepReserved: false,
+  });
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -116,9 +132,30 @@ it('shows each account and tenant to the read-only user, with no way to change a
   expect(Date.parse(own[3] as string)).toBeGreaterThan(0);
   expect(own[4]).toBe('0 / 2');
   // acme: 2 waiting, 1 running; weight 2 against gamma's 1 on account main.
-  expect(await cells(page, 'tr[data-tenant="acme"]')).toEqual(['acme', 'main', '2', '1', '0', '67%']);
-  expect(await cells(page, 'tr[data-tenant="gamma"]')).toEqual(['gamma', 'main', '1', '0', '1', '33%']);
-  expect(await cells(page, 'tr[data-tenant="beta"]')).toEqual(['beta', 'own', '1', '0', '0', '100%']);
+  // Spend today, this month, reserved, budget left: acme has $0.035 settled and $0.035 reserved.
+  const none = ['$0.00', '$0.00', '$0.00', 'none'];
+  expect(await cells(page, 'tr[data-tenant="acme"]')).toEqual([
+    ...['acme', 'main', '2', '1', '0', '67%'],
+    ...['$0.035', '$0.035', '$0.035', '$9.93 of $10.00 / month'],
+  ]);
+  expect(await cells(page, 'tr[data-tenant="gamma"]')).toEqual([
+    'gamma',
+    'main',
+    '1',
+    '0',
+    '1',
+    '33%',
+    ...none,
+  ]);
+  expect(await cells(page, 'tr[data-tenant="beta"]')).toEqual([
+    'beta',
+    'own',
+    '1',
+    '0',
+    '0',
+    '100%',
+    ...none,
+  ]);
   expect(await page.locator('form, button, input').count()).toBe(0);
   expect((await context.request.post(`${api.url}/admin`)).status()).not.toBe(200);
 

@@ -39,10 +39,15 @@ async function submit(body: Record<string, unknown>) {
   return res.body.id as string;
 }
 
-/** Submits the emulator saw for one job's input (faulted ones included). */
+/**
+ * Submits the emulator saw for one job's input (faulted ones included): the prompt names the job; the
+ * URL fal got is the customer's or, with PIN_INPUTS (the default), a presigned URL of its checked copy.
+ */
 async function submitsFor(videoUrl: string, prompt: string) {
   return (await stack.emulatorRequests()).filter(
-    (r) => r.input?.video_url === videoUrl && r.input?.sound_effect_prompt === prompt,
+    (r) =>
+      r.input?.sound_effect_prompt === prompt &&
+      (r.input?.video_url === videoUrl || /\/jobs\/job_[^/]+\/input\.mp4\?/.test(r.input?.video_url)),
   );
 }
 

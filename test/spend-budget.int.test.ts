@@ -33,6 +33,15 @@ async function spawnApi(env: Record<string, string>): Promise<{ child: ChildProc
   throw new Error('the second API process exited before listening');
 }
 
+/** `foley_budget_remaining_usd` for tenant-a as one API process's `/metrics` reports it. */
+const remainingOn = async (base: string) => {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('foley_budget_remaining_usd{') && l.includes('tenant="tenant-a"'));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+};
+
 const post = (base: string, path: string, body: unknown) =>
   fetch(`${base}${path}`, {
     method: 'POST',
@@ -50,6 +59,9 @@ beforeAll(async () => {
     },
   });
   second = await spawnApi(stack.env);
+  // Warm both processes (a dry run reserves nothing), so the race below is between two ready replicas.
+  for (const base of [stack.api.url, second.url])
+    for (let i = 0; i < 5; i++) await post(base, '/v1/jobs?dry_run=true', { video_url: VIDEO });
 }, 60_000);
 afterAll(async () => {
   if (second) {
@@ -62,17 +74,19 @@ afterAll(async () => {
 describe('budgets across two API processes', () => {
   it('60 parallel submits split over both processes: exactly the budget is accepted, never a cent more', async () => {
     const bases = [stack.api.url, second.url];
-    const results = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => post(bases[i % 2] as string, '/v1/jobs', { video_url: VIDEO })),
-    );
+    const wave = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => post(bases[i % 2] as string, '/v1/jobs', { video_url: VIDEO })),
+      );
+    // 8 parallel (4 on each process) fit the budget, so both replicas hold reservations; then 52 more in
+    // parallel race over the last 2 videos' worth.
+    const first = await wave(8);
+    expect(first.map((r) => r.status)).toEqual(Array(8).fill(202));
+    const results = [...first, ...(await wave(52))];
     const accepted = results.filter((r) => r.status === 202);
     const refused = results.filter((r) => r.status === 402);
     expect(accepted).toHaveLength(10);
     expect(refused).toHaveLength(50);
-    // Both processes accepted some: the race really was between two replicas.
-    expect(new Set(results.map((r, i) => (r.status === 202 ? i % 2 : -1)).filter((x) => x >= 0)).size).toBe(
-      2,
-    );
     expect(refused[0]?.body.error).toMatchObject({
       code: 'budget_exceeded',
       details: {
@@ -91,6 +105,9 @@ describe('budgets across two API processes', () => {
     const usage = await stack.http('GET', '/v1/usage');
     expect(usage.status).toBe(200);
     expect(usage.body).toMatchObject({ spent: 0, reserved: BUDGET, currency: 'USD', jobs: { queued: 10 } });
+    // Each process's gauge is read from Redis at scrape time, so both show what the other reserved.
+    expect(await remainingOn(stack.api.url)).toBe(0);
+    expect(await remainingOn(second.url)).toBe(0);
   });
 
   it('a batch that would overshoot is refused whole (402), and nothing of it is enqueued', async () => {
@@ -113,6 +130,7 @@ describe('budgets across two API processes', () => {
     });
     const usage = (await stack.http('GET', '/v1/usage')).body;
     expect(usage).toMatchObject({ spent: 0, reserved: 0.315, jobs: { queued: 9, canceled: 1 } });
+    expect(await remainingOn(second.url)).toBeCloseTo(PRICE, 9);
     const again = await Promise.all([
       post(stack.api.url, '/v1/jobs', { video_url: VIDEO }),
       post(second.url, '/v1/jobs', { video_url: VIDEO }),

@@ -41,6 +41,7 @@ import { dashboardRouter } from './ops/dashboard';
 import { healthRouter, readinessChecks } from './ops/health-routes';
 import { metricsRouter } from './ops/metrics-route';
 import { createOverview } from './ops/overview';
+import { createAccountRegistry } from './spend/account-registry';
 import { createSpend } from './spend/spend';
 import { usageRouter } from './spend/usage-routes';
 import { statusRouter } from './status/status-routes';
@@ -102,8 +103,11 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       })
     : undefined;
   await pricing?.ready;
-  // Prices follow the tenant's fal account (TENANT_FAL_ACCOUNTS; unmapped tenants: `default`).
-  const tenantAccount = (tenant: string) => accountOf(tenant, config.TENANT_FAL_ACCOUNTS, []);
+  // Prices follow the tenant's fal account (TENANT_FAL_ACCOUNTS; unmapped tenants: the workers' first).
+  const accountRegistry = createAccountRegistry({ redis, keys });
+  await accountRegistry.ready;
+  const tenantAccount = (tenant: string) =>
+    accountOf(tenant, config.TENANT_FAL_ACCOUNTS, accountRegistry.current());
   const spend = createSpend({
     ledger,
     prices,
@@ -111,13 +115,17 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metrics,
     accountOf: tenantAccount,
   });
-  // The remaining-budget gauges start from what Redis holds (not only after this process's first job).
-  for (const tenant of config.TENANT_BUDGETS.keys()) {
-    void ledger
-      .budgetState(tenant, Date.now())
-      .then((state) => state && metrics.budgetRemainingUsd.set({ tenant }, state.remaining))
-      .catch(() => {});
-  }
+  // The remaining-budget gauges are read from Redis at each scrape (other replicas, a new period).
+  metrics.collectBudgets(async () => {
+    const now = Date.now();
+    const states = await Promise.all(
+      [...config.TENANT_BUDGETS.keys()].map(async (tenant) => ({
+        tenant,
+        state: await ledger.budgetState(tenant, now),
+      })),
+    );
+    return states.flatMap(({ tenant, state }) => (state ? [{ tenant, remaining: state.remaining }] : []));
+  });
   const ready = createReadyList({ redis, keys });
   const maxQueued = (tenant: string) => tenantValue(config.TENANT_MAX_QUEUED, tenant);
   const onJobFinished: OnJobFinished = composeOnJobFinished(
@@ -155,6 +163,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       tenants: [...new Set(apiKeys.map((k) => k.tenant))],
       mapping: config.TENANT_FAL_ACCOUNTS,
       weights: config.TENANT_WEIGHTS,
+      spend: ledger,
     }),
   });
   const publicRouters: Router[] = [
@@ -235,6 +244,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     port,
     async close() {
       pricing?.stop();
+      accountRegistry.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await dubbing.close().catch(() => {});

@@ -33,3 +33,28 @@ describe('worker config: fal submit policy', () => {
     );
   });
 });
+
+describe('worker config: inputs and lost submits', () => {
+  it('defaults: inputs pinned, no resubmit of a lost submit, its wait derived from FAL_DEADLINE', () => {
+    const config = loadConfig(workerConfigSchema, base);
+    expect(config).toMatchObject({ PIN_INPUTS: true, RESUBMIT_UNKNOWN_SUBMITS: false });
+    expect(config.UNKNOWN_SUBMIT_WAIT).toBeUndefined();
+  });
+
+  it('reads PIN_INPUTS, UNKNOWN_SUBMIT_WAIT and RESUBMIT_UNKNOWN_SUBMITS, and names a bad one', () => {
+    const config = loadConfig(workerConfigSchema, {
+      ...base,
+      PIN_INPUTS: 'false',
+      UNKNOWN_SUBMIT_WAIT: '3h',
+      RESUBMIT_UNKNOWN_SUBMITS: 'true',
+    });
+    expect(config).toMatchObject({
+      PIN_INPUTS: false,
+      UNKNOWN_SUBMIT_WAIT: 3 * 3600_000,
+      RESUBMIT_UNKNOWN_SUBMITS: true,
+    });
+    expect(() => loadConfig(workerConfigSchema, { ...base, RESUBMIT_UNKNOWN_SUBMITS: 'maybe' })).toThrow(
+      /RESUBMIT_UNKNOWN_SUBMITS/,
+    );
+  });
+});

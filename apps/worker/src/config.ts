@@ -64,6 +64,18 @@ export const workerConfigSchema = z
     FAL_POLL_MAX: duration.default(10_000),
     /** A URL where fal can reach the API; when set fal's webhook wakes jobs and polling slows to a safety net. */
     FAL_WEBHOOK_BASE_URL: z.string().url().optional(),
+    /**
+     * With fal callbacks: how long a job whose submit answer was lost waits for fal's callback to name the
+     * request (from the submit). Default FAL_DEADLINE + 2h15m: fal retries a callback 10 times over 2 h.
+     */
+    UNKNOWN_SUBMIT_WAIT: duration.optional(),
+    /** Past UNKNOWN_SUBMIT_WAIT with no callback, submit again instead of failing (may pay twice). */
+    RESUBMIT_UNKNOWN_SUBMITS: bool.default(false),
+    /**
+     * Copy each video (≤ 100 MB) into the bucket during preflight and give fal a presigned URL of the
+     * checked copy, not the customer's URL (README, "Input pinning").
+     */
+    PIN_INPUTS: bool.default(true),
     URL_ALLOWLIST: csv.default([]),
     ...webhookEnv,
     /** Webhook deliveries one worker process runs at once, on their own queue (slow customers never slow dubbing). */

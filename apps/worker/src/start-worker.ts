@@ -29,8 +29,12 @@ import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
 import { createDubbingWorker } from './dubbing/dubbing-worker';
 import { finishedView, viewNeedsOutput } from './dubbing/finished-view';
 import { startOpsServer } from './ops/ops-server';
+import { createPinInput } from './preflight/pin-input';
 import { createPreflight } from './preflight/preflight';
 import { startWebhooks } from './webhooks/start-webhooks';
+
+/** fal retries a callback 10 times over 2 h (FAL_PROTOCOL §10); a quarter hour more for its last one. */
+const FAL_CALLBACK_RETRY_SPAN_MS = 2 * 3600_000 + 15 * 60_000;
 
 export interface RunningWorker {
   /** Stops taking jobs, hands back jobs waiting on fal, lets uploads finish (up to the grace period). */
@@ -138,10 +142,22 @@ export async function startWorker(
     store,
     download: createDownloader(),
     preflight: createPreflight({ fetch: guardedFetch }),
+    ...(config.PIN_INPUTS
+      ? {
+          pinInput: createPinInput({
+            fetch: guardedFetch,
+            store,
+            // The copy is in Foley's own bucket, which may be on a private address (MinIO, local S3):
+            // not the customer's URL, so not through the SSRF guard.
+            checkCopy: createPreflight({ fetch: (url, init) => fetch(url, init) }),
+          }),
+        }
+      : {}),
     slots: first.slots,
     route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
     releaseSubmit: signalStore.releaseSubmit,
+    lostSubmits: signalStore,
     confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
     signals: createJobSignals(subscriber, signalStore.channel),
     isCancelRequested: signalStore.isCancelRequested,
@@ -169,9 +185,18 @@ export async function startWorker(
       pollFirstMs: config.FAL_POLL_FIRST,
       pollMaxMs: config.FAL_POLL_MAX,
       ...(webhookBase
-        ? { falWebhookUrl: (jobId: string) => `${webhookBase}/v1/fal/webhook?job_id=${jobId}` }
+        ? {
+            falWebhookUrl: (jobId: string, nonce: string) =>
+              `${webhookBase}/v1/fal/webhook?job_id=${jobId}&submit=${nonce}`,
+            lostSubmit: {
+              waitMs: config.UNKNOWN_SUBMIT_WAIT ?? config.FAL_DEADLINE + FAL_CALLBACK_RETRY_SPAN_MS,
+              resubmit: config.RESUBMIT_UNKNOWN_SUBMITS,
+            },
+          }
         : {}),
       slotRetryMs: PARK_MS,
+      // fal reads a pinned input when the request runs: valid for the whole deadline and an hour more.
+      pinnedUrlTtlSeconds: Math.min(7 * 24 * 3600, Math.ceil((config.FAL_DEADLINE + 3600_000) / 1000)),
       maxStatusErrors: 5,
     },
   };

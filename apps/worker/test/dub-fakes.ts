@@ -40,6 +40,9 @@ export function fakeJob(
     async updateProgress(p) {
       progress.push(p);
     },
+    async recordedResult() {
+      return job.data.result;
+    },
   };
   return job;
 }
@@ -121,6 +124,8 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
   let cancel = false;
   let clock = 1_000_000;
   const claims = new Set<string>();
+  /** Request ids "fal's callback" recorded on a claim (the API's part, in integration tests). */
+  const callbackRequests = new Map<string, string>();
   const deps: DubDeps = {
     fal: fakeFal(),
     store: {
@@ -151,6 +156,14 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     slots: fakeSlots(),
     claimSubmit: async (id) => !claims.has(id) && Boolean(claims.add(id)),
     releaseSubmit: async (id) => void claims.delete(id),
+    lostSubmits: {
+      claimedRequest: async (id) => (claims.has(id) ? callbackRequests.get(id) : undefined),
+      async abandonSubmit(id) {
+        const recorded = claims.has(id) ? callbackRequests.get(id) : undefined;
+        if (!recorded) claims.delete(id);
+        return recorded;
+      },
+    },
     confirmReplicated: async () => true,
     signals: {
       async wait(_id, ms) {
@@ -177,6 +190,7 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     uploads,
     outcomes,
     claims,
+    callbackRequests,
     requestCancel: () => {
       cancel = true;
     },

@@ -95,6 +95,8 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
 
   function falPost(opts: {
     job?: string;
+    /** The submit nonce of the callback URL (`&submit=`). */
+    nonce?: string;
     signer?: WebhookSigner;
     requestId?: string;
     ageSeconds?: number;
@@ -112,7 +114,8 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
         payload: { ok: 1 },
       });
     const ts = String(Math.floor(Date.now() / 1000) - (opts.ageSeconds ?? 0));
-    return fetch(`${apiUrl}/v1/fal/webhook?job_id=${opts.job ?? jobId}`, {
+    const submit = opts.nonce ? `&submit=${opts.nonce}` : '';
+    return fetch(`${apiUrl}/v1/fal/webhook?job_id=${opts.job ?? jobId}${submit}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -218,5 +221,53 @@ describe('POST /v1/fal/webhook (real Redis, loopback JWKS)', () => {
   it('leaves the rest of /v1 behind the API key', async () => {
     const res = await fetch(`${apiUrl}/v1/jobs`);
     expect(res.status).toBe(401);
+  });
+
+  describe('a job whose worker lost fal’s answer to its submit (claim held, no request id saved)', () => {
+    const signals = () => createJobSignalStore({ redis, keys });
+    const NONCE = 'nonce-of-the-submit-0001';
+    async function lostJob() {
+      const id = newId('job');
+      const data = {
+        id,
+        tenant: 'tenant-a',
+        input: { video_url: 'https://example.com/v.mp4' },
+        created_at: new Date().toISOString(),
+        fal_submit_started_at: new Date().toISOString(),
+      } as DubJobData;
+      await queue.add(QUEUES.dubbing.jobs.dub, data, { jobId: id, delay: 60_000 });
+      expect(await signals().claimSubmit(id, NONCE)).toBe(true);
+      await subscriber.subscribe(keys.jobEvents(id));
+      return id;
+    }
+
+    it('records the request id on the claim of the submit the URL names, and wakes the job', async () => {
+      const id = await lostJob();
+      const res = await falPost({ job: id, nonce: NONCE, requestId: 'fal-req-lost' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true });
+      expect(await signals().claimedRequest(id)).toBe('fal-req-lost');
+      await settle();
+      expect(messages.map((m) => m.channel)).toEqual([keys.jobEvents(id)]);
+
+      // A repeated delivery (fal retries when our answer was lost) wakes it again.
+      expect(await (await falPost({ job: id, nonce: NONCE, requestId: 'fal-req-lost' })).json()).toEqual({
+        received: true,
+      });
+      // Atomic and first-wins: a second callback cannot replace the request the claim names.
+      const again = await falPost({ job: id, nonce: NONCE, requestId: 'fal-req-second' });
+      expect(await again.json()).toEqual({ received: true, ignored: 'already_recorded' });
+      expect(await signals().claimedRequest(id)).toBe('fal-req-lost');
+    });
+
+    it('records nothing for a callback whose nonce is not the claim’s (replayed under another job)', async () => {
+      const id = await lostJob();
+      const res = await falPost({ job: id, nonce: 'some-other-submit-nonce', requestId: 'fal-req-other' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, ignored: 'other_submit' });
+      expect(await signals().claimedRequest(id)).toBeUndefined();
+      await settle();
+      expect(messages).toEqual([]);
+    });
   });
 });

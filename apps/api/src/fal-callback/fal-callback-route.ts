@@ -1,6 +1,6 @@
 import { ApiError } from '@foley/shared/errors';
 import { isId } from '@foley/shared/ids';
-import type { JobSignalStore } from '@foley/shared/jobs/signals';
+import { isSubmitNonce, type JobSignalStore } from '@foley/shared/jobs/signals';
 import express, { Router } from 'express';
 import { slowBodyGuard } from '../http/slow-body-guard';
 import type { JobReader } from '../jobs/job-reader';
@@ -10,14 +10,17 @@ export const FAL_CALLBACK_BODY_LIMIT = 64 * 1024;
 import { FalJwksUnavailableError, type FalWebhookVerifier } from './fal-callback-verifier';
 
 /**
- * `POST /v1/fal/webhook?job_id=…`: fal says a request finished. Public (fal has no API key): the
- * Ed25519 signature is the authentication. It only wakes the job's worker, which then reads the result
- * from fal itself, so a repeated or late delivery does no harm. Mount it among the public routers.
+ * `POST /v1/fal/webhook?job_id=…&submit=…`: fal says a request finished. Public (fal has no API key):
+ * the Ed25519 signature is the authentication. It wakes the job's worker, which then reads the result
+ * from fal itself, so a repeated or late delivery does no harm. When the job has no request id saved
+ * (its worker lost fal's answer to the submit), the callback is how Foley learns it: recorded on the
+ * job's submit claim if `submit` is that claim's nonce (the signature does not cover the URL, so the
+ * nonce is what ties this callback to that submit). Mount it among the public routers.
  */
 export function falCallbackRouter(deps: {
   verifier: FalWebhookVerifier;
   jobs: Pick<JobReader, 'snapshot'>;
-  signals: Pick<JobSignalStore, 'notifyFalCompleted'>;
+  signals: Pick<JobSignalStore, 'notifyFalCompleted' | 'recordCallbackRequest'>;
   /** fal's callback for this model is about 1 KB (two File objects); anything near this is not fal. */
   bodyLimit?: number;
   /** Callbacks read at once; past it the route answers 503 (fal retries). */
@@ -56,6 +59,22 @@ export function falCallbackRouter(deps: {
       req.log?.warn({ job_id: jobId, fal_request_id: verdict.requestId }, 'fal webhook for another request');
       res.json({ received: true, ignored: 'request_mismatch' });
       return;
+    }
+    const nonce = req.query.submit;
+    if (!expected && isSubmitNonce(nonce)) {
+      const outcome = await deps.signals.recordCallbackRequest(jobId, nonce, verdict.requestId);
+      if (outcome !== 'recorded') {
+        req.log?.warn(
+          { job_id: jobId, fal_request_id: verdict.requestId, outcome },
+          'fal webhook not recorded',
+        );
+        res.json({ received: true, ignored: outcome });
+        return;
+      }
+      req.log?.info(
+        { job_id: jobId, fal_request_id: verdict.requestId },
+        'fal webhook revealed the request of a submit whose answer was lost',
+      );
     }
     await deps.signals.notifyFalCompleted(jobId, verdict.requestId);
     res.json({ received: true });

@@ -1,6 +1,7 @@
 import { ApiError } from '@foley/shared/errors';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { noteResponseError } from './request-context';
 
 interface BodyParserError {
   type?: string;
@@ -10,11 +11,11 @@ interface BodyParserError {
 
 /** Maps every error to `{error: {code, message, details?, request_id}}`; a 500 only for real bugs. */
 export function errorHandler(opts: { redis: RedisClient }): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (err, _req, res, _next) => {
     const requestId = res.locals.requestId as string | undefined;
     const apiError = toApiError(err, opts.redis);
-    if (apiError.status >= 500 && apiError.status !== 503) req.log?.error({ err }, 'request failed');
-    else if (apiError.status === 503) req.log?.warn({ err: String(err?.message ?? err) }, 'unavailable');
+    // Logged once, on the response's own line (request-context), with this error attached.
+    if (apiError.status >= 500) noteResponseError(res, err);
     if (apiError.status === 503) res.set('Retry-After', '5');
     const retryAfter = (apiError.details as { retry_after_seconds?: unknown } | undefined)
       ?.retry_after_seconds;

@@ -210,8 +210,15 @@ export const API_ROUTES: RouteSpec[] = [
     path: '/v1/fal/webhook',
     tag: 'fal',
     auth: 'fal',
-    summary: "fal's completion callback (verified by fal's Ed25519 signature; wakes the waiting job)",
-    query: z.object({ job_id: z.string() }),
+    summary:
+      "fal's completion callback (verified by fal's Ed25519 signature; wakes the waiting job; for a submit whose answer was lost, records the request id fal names when `submit` is that submit's nonce)",
+    query: z.object({
+      job_id: z.string(),
+      submit: z
+        .string()
+        .optional()
+        .describe("the nonce of the submit this callback URL was made for (Foley's own)"),
+    }),
     body: { 'application/json': { type: 'object', description: "fal's webhook payload" } },
     responses: { 200: 'Accepted', 401: 'Invalid signature', 503: "fal's keys cannot be fetched right now" },
   },

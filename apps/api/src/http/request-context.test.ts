@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import { ApiError } from '@foley/shared/errors';
 import type { Logger } from '@foley/shared/infra/logger';
+import type { RedisClient } from '@foley/shared/infra/redis';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { errorHandler } from './errors';
 import { requestContext } from './request-context';
 
 /** A logger that records its calls and enables levels from `level` up, as pino does. */
@@ -33,6 +36,13 @@ async function serve(logger: Logger) {
     res.status(400).json({});
   });
   app.get('/healthz', (_req, res) => void res.status(503).end());
+  app.get('/unavailable', () => {
+    throw new ApiError('service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
+  });
+  app.get('/bug', () => {
+    throw new Error('a bug');
+  });
+  app.use(errorHandler({ redis: { status: 'ready' } as RedisClient }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -83,5 +93,35 @@ describe('requestContext', () => {
     await (await fetch(`${s.url}/healthz`)).arrayBuffer();
     await new Promise((r) => setTimeout(r, 20));
     expect(rec.lines).toEqual([]);
+  });
+
+  it('logs a 503 once, at warn, with its cause (not a warn from the error handler and an error line)', async () => {
+    const rec = recordingLogger('debug');
+    const s = await serve(rec.logger);
+    close = s.close;
+    const res = await fetch(`${s.url}/unavailable`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rec.lines).toHaveLength(1);
+    expect(rec.lines[0]?.level).toBe('warn');
+    expect(rec.lines[0]?.obj).toMatchObject({
+      res: { statusCode: 503 },
+      err: 'the job store (Redis) is unavailable; retry shortly',
+    });
+  });
+
+  it('logs a 500 once, at error, with the error itself', async () => {
+    const rec = recordingLogger('debug');
+    const s = await serve(rec.logger);
+    close = s.close;
+    const res = await fetch(`${s.url}/bug`);
+    expect(res.status).toBe(500);
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rec.lines).toHaveLength(1);
+    expect(rec.lines[0]?.level).toBe('error');
+    expect(rec.lines[0]?.obj.err).toMatchObject({ message: 'a bug' });
   });
 });

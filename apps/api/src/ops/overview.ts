@@ -3,6 +3,7 @@ import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { type TenantValues, tenantValue } from '@foley/shared/dispatch/tenant-values';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { RedisClient } from '@foley/shared/infra/redis';
+import type { BudgetState, SpendLedger } from '@foley/shared/spend/ledger';
 
 /** What the /admin overview shows: every fal account and every tenant, read from Redis per request. */
 export interface Overview {
@@ -22,6 +23,11 @@ export interface Overview {
     finishedToday: number;
     /** Share of its account's dispatches it gets now (weight among tenants with work waiting); 0 when idle. */
     share: number;
+    /** USD settled for jobs accepted this UTC day / month, and reserved this month for jobs still open. */
+    spentToday: number;
+    spentThisMonth: number;
+    reservedThisMonth: number;
+    budget?: Pick<BudgetState, 'budget' | 'period' | 'remaining'> | undefined;
   }>;
 }
 
@@ -32,11 +38,14 @@ export function createOverview(deps: {
   tenants: string[];
   mapping: { byTenant: Record<string, string> };
   weights: TenantValues<number>;
+  spend: Pick<SpendLedger, 'periodSpend' | 'budgetState'>;
+  now?: () => number;
 }): () => Promise<Overview> {
   const { redis, keys } = deps;
+  const clock = deps.now ?? Date.now;
   return async () => {
     const accounts = await readAccounts(redis, keys);
-    const now = Date.now();
+    const now = clock();
     const perAccount = await Promise.all(
       accounts.map(async (a) => {
         const [state, slotsInUse, owners] = await Promise.all([
@@ -51,11 +60,22 @@ export function createOverview(deps: {
     for (const a of perAccount) for (const t of a.owners) running.set(t, (running.get(t) ?? 0) + 1);
     const rows = await Promise.all(
       deps.tenants.map(async (name) => {
-        const [queued, finishedToday] = await Promise.all([
+        const [queued, finishedToday, spend, budget] = await Promise.all([
           redis.zlexcount(keys.dispatchReady(), `[${name}|`, `(${name}}`),
           deps.ready.finishedToday(name),
+          deps.spend.periodSpend(name, now),
+          deps.spend.budgetState(name, now),
         ]);
-        return { name, account: accountOf(name, deps.mapping, accounts), queued, finishedToday };
+        return {
+          name,
+          account: accountOf(name, deps.mapping, accounts),
+          queued,
+          finishedToday,
+          spentToday: spend.today,
+          spentThisMonth: spend.month,
+          reservedThisMonth: spend.reserved,
+          budget: budget && { budget: budget.budget, period: budget.period, remaining: budget.remaining },
+        };
       }),
     );
     const weight = (t: string) => tenantValue(deps.weights, t) ?? 1;

@@ -19,6 +19,11 @@ export interface DubJob {
   readonly hasProgress: boolean;
   updateData(data: DubJobData): Promise<void>;
   updateProgress(progress: DubJobProgress): Promise<void>;
+  /**
+   * The result as recorded in Redis now, not as loaded when this run began: another run of the same job
+   * (one that kept going after its lock was lost) may have completed it meanwhile.
+   */
+  recordedResult(): Promise<DubJobResult | undefined>;
 }
 
 export type JobOutcome =
@@ -39,6 +44,11 @@ export interface DubDeps {
   download: OpenDownload;
   /** Checks a video URL before any money is spent; throws PipelineError with a precise code. */
   preflight: (url: string) => Promise<unknown>;
+  /**
+   * PIN_INPUTS: copies the checked video into Foley's bucket (and checks the copy); returns its key, and
+   * fal gets a presigned URL of it instead of the customer's URL. Absent: fal reads the customer's URL.
+   */
+  pinInput?: (url: string, jobId: string) => Promise<string>;
   slots: FalSlots;
   /** The fal account serving a tenant (FAL_ACCOUNTS, TENANT_FAL_ACCOUNTS); without it `fal` and `slots` serve all. */
   route?: (tenant: string) => { fal: FalGateway; slots: FalSlots };
@@ -46,9 +56,15 @@ export interface DubDeps {
    * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first (a
    * crashed one, or one still running elsewhere after BullMQ gave its lock to another worker).
    */
-  claimSubmit: (jobId: string) => Promise<boolean>;
+  claimSubmit: (jobId: string, nonce?: string) => Promise<boolean>;
   /** Gives the claim back when fal certainly created no request (it refused, or was never reached). */
   releaseSubmit: (jobId: string) => Promise<void>;
+  /** The request fal's callback revealed for a submit whose answer was lost (recorded on the claim by the API). */
+  lostSubmits: {
+    claimedRequest: (jobId: string) => Promise<string | undefined>;
+    /** Gives the claim up unless a callback recorded a request on it meanwhile (then returns its id). */
+    abandonSubmit: (jobId: string) => Promise<string | undefined>;
+  };
   /**
    * True once Redis replicas hold the job's writes so far (the claim, the saved request id), so a
    * failover cannot lose them; true at once where no replica is required. Bounded by REDIS_WAIT_TIMEOUT.
@@ -70,11 +86,21 @@ export interface DubDeps {
     deadlineMs: number;
     pollFirstMs: number;
     pollMaxMs: number;
-    /** fal's webhook to our API, when configured: then polling is only a slow safety net. */
-    falWebhookUrl?: (jobId: string) => string;
+    /**
+     * fal's webhook to our API, when configured: then polling is only a slow safety net, and a submit whose
+     * answer was lost can be recovered. `nonce` ties the callback to the one submit that claimed it.
+     */
+    falWebhookUrl?: (jobId: string, nonce: string) => string;
+    /**
+     * A submit whose answer was lost (with fal callbacks only): how long to wait for fal's callback to
+     * name the request, and whether to submit again after that (UNKNOWN_SUBMIT_WAIT, RESUBMIT_UNKNOWN_SUBMITS).
+     */
+    lostSubmit?: { waitMs: number; resubmit: boolean };
     /** How long a job without a slot parks before it looks again by itself (a safety net: dispatch promotes it). */
     slotRetryMs: number;
     /** Consecutive failed status polls tolerated before the attempt fails (and BullMQ retries it). */
     maxStatusErrors: number;
+    /** How long the presigned URL of a pinned input given to fal stays valid (fal reads it when it runs). */
+    pinnedUrlTtlSeconds?: number;
   };
 }

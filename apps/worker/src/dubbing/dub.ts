@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { isPipelineError, PipelineError } from '@foley/shared/errors';
 import { type DubJobResult, type JobError, outputKeys } from '@foley/shared/jobs/contract';
 import type { AccountRefusal } from '../clients/fal-dispatch';
 import type { DubDeps, DubJob } from './dub-deps';
 import { copyOutputs } from './dub-outputs';
+import { recoverLostSubmit } from './dub-recovery';
 import { waitForFal } from './dub-wait';
 import { isControlSignal, JobDeferredError, JobReleasedError } from './job-control';
 
@@ -113,23 +115,28 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   }
 
   let requestId = job.data.fal_request_id;
-  if (requestId) {
+  const resumed = requestId !== undefined;
+  // A submit whose answer was lost: fal's callback names its request (then fal has finished it), or the
+  // job fails, or (opted in) submits again.
+  const recovered =
+    !requestId && job.data.fal_submit_started_at ? await recoverLostSubmit(job, deps, log) : undefined;
+  if (recovered) {
+    requestId = recovered;
+  } else if (requestId) {
     // Resuming (retry, stalled-job recovery, restart): the request exists at fal and is never submitted again.
     await deps.slots.forceAcquire(job.id, job.data.tenant);
     log.info('resuming fal request');
   } else {
-    if (job.data.fal_submit_started_at) {
-      throw new PipelineError(
-        'submit_outcome_unknown',
-        'a previous attempt was interrupted while submitting to fal; not submitting again, to never pay twice',
-      );
-    }
     const passedAt = Date.parse(job.data.preflight_passed_at ?? '');
     if (!(deps.now() - passedAt < PREFLIGHT_VALID_MS)) {
       // A first run's view already says `preflight`; a re-run overwrites the phase its last run left.
       if (job.hasProgress) await job.updateProgress({ phase: 'preflight' });
       const preflightStart = deps.now();
       await deps.preflight(job.data.input.video_url);
+      if (deps.pinInput) {
+        const pinned = await deps.pinInput(job.data.input.video_url, job.id);
+        await job.updateData({ ...job.data, pinned_input_key: pinned });
+      }
       deps.metrics?.phase('preflight', (deps.now() - preflightStart) / 1000);
     }
     // Shutting down: a submit now could be cut off by the forced exit and end as an unknown outcome.
@@ -145,11 +152,27 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
     }
     // Preflight can take a while: a cancel asked for meanwhile must not cost a submit.
     if (await deps.isCancelRequested(job.id)) throw new PipelineError('canceled', 'canceled by the client');
-    requestId = await submitOnce(job, deps);
+    requestId = await submitOnce(job, deps).catch((error: unknown) => {
+      // fal's answer was lost: the next run (at once) waits for fal's callback to name the request.
+      if (lostAnswer(error) && deps.config.falWebhookUrl && deps.config.lostSubmit)
+        throw new JobDeferredError(0);
+      throw error;
+    });
     log.info({ fal_request_id: requestId }, 'submitted to fal');
   }
 
-  await waitForFal(job, requestId, deps);
+  // A request this run did not submit (recovered from fal's callback, or resumed) may be done already:
+  // its result is then read even past the deadline, which is there to stop a run, not to waste a paid one.
+  const notSubmittedNow = recovered !== undefined || resumed;
+  if (!(notSubmittedNow && (await completedAtFal(requestId, deps)))) await waitForFal(job, requestId, deps);
+  // A run of this job that lost its lock (a Redis restart) may have completed it while this one waited:
+  // its result stands, and its outputs are not copied again.
+  const recorded = await job.recordedResult();
+  if (recorded) {
+    await deps.slots.release(job.id);
+    log.info('another run of this job completed it; reporting its result');
+    return recorded;
+  }
   const output = await deps.fal.result(requestId);
   const billableUnits = deps.fal.billableUnits?.(requestId);
   // fal is done with the request: its slot can go to another job while this one uploads. The slot and
@@ -175,7 +198,10 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
  * before either wrote (a worker that lost its lock still runs while another takes the job over).
  */
 async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
-  if (!(await deps.claimSubmit(job.id))) {
+  // Before the claim: nothing that can fail may sit between the claim and the submit.
+  const input = await falInput(job, deps);
+  const nonce = randomBytes(18).toString('base64url');
+  if (!(await deps.claimSubmit(job.id, nonce))) {
     // Retryable: if that attempt is alive it saves its request id, and the next attempt resumes it.
     throw new PipelineError(
       'submit_outcome_unknown',
@@ -202,8 +228,8 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   }
   let requestId: string;
   try {
-    const webhookUrl = deps.config.falWebhookUrl?.(job.id);
-    requestId = await deps.fal.submit(job.data.input, webhookUrl ? { webhookUrl } : {});
+    const webhookUrl = deps.config.falWebhookUrl?.(job.id, nonce);
+    requestId = await deps.fal.submit(input, webhookUrl ? { webhookUrl } : {});
   } catch (error) {
     // fal answered (or was never reached): no request exists, so a later attempt may submit again.
     if (isPipelineError(error) && error.code !== 'submit_outcome_unknown') await unclaim(job, before, deps);
@@ -236,6 +262,15 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   return requestId;
 }
 
+/** The model input fal gets: with a pinned copy (PIN_INPUTS), a presigned URL of it, not the customer's URL. */
+async function falInput(job: DubJob, deps: DubDeps): Promise<DubJob['data']['input']> {
+  const key = job.data.pinned_input_key;
+  if (!key) return job.data.input;
+  const ttlSeconds = deps.config.pinnedUrlTtlSeconds;
+  const url = await deps.store.presignGet(key, ttlSeconds ? { ttlSeconds } : {});
+  return { ...job.data.input, video_url: url };
+}
+
 /**
  * Undoes the claim and the marker of a submit that certainly created no request. Best effort: should
  * Redis fail here too, the caller's error write (from the same in-memory data) clears the marker.
@@ -265,6 +300,16 @@ function accountRefusal(error: PipelineError): AccountRefusal | undefined {
   if (error.status === 429) return { reason: 'fal_rate_limited', retryAfterMs: error.retryAfterMs };
   return undefined;
 }
+
+const completedAtFal = (requestId: string, deps: DubDeps) =>
+  deps.fal.status(requestId).then(
+    (s) => s.status === 'COMPLETED',
+    () => false,
+  );
+
+/** The submit was sent and its answer lost (a drop after fal accepted it, a timeout): fal may have it. */
+const lostAnswer = (error: unknown) =>
+  isPipelineError(error) && error.code === 'submit_outcome_unknown' && !error.retryable;
 
 const ticketOf = (job: DubJob) => ({ tenant: job.data.tenant, priority: job.data.priority });
 

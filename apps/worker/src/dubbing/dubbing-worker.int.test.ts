@@ -4,7 +4,8 @@ import { deleteKeys, resolveTestRedisUrl, testPrefix } from '@foley/testkit/redi
 import { Queue, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeDeps, fakeFal, fakeJob } from '../../test/dub-fakes';
-import { createDubbingWorker } from './dubbing-worker';
+import { processDubJob } from './dub';
+import { asDubJob, createDubbingWorker } from './dubbing-worker';
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -97,5 +98,36 @@ describe('dubbing worker (real Redis)', () => {
     expect(failed?.attemptsMade).toBe(1);
     expect(fal.calls.submit).toBe(0);
     expect(ctx.outcomes).toEqual([]);
+  });
+
+  it('a second run of a job (its lock was lost) sees the result the first recorded and copies nothing again', async () => {
+    const { queue } = await freshQueue();
+    const { data } = fakeJob({
+      id: 'job_twice',
+      fal_request_id: 'req_paid',
+      fal_submitted_at: new Date().toISOString(),
+    });
+    await queue.add(QUEUES.dubbing.jobs.dub, data, { jobId: 'job_twice', attempts: 3 });
+    // Both runs loaded the job before either finished: as after a Redis restart, when the stalled check
+    // gave the job to a second worker while the first still ran it.
+    const [first, second] = await Promise.all([queue.getJob('job_twice'), queue.getJob('job_twice')]);
+    if (!first || !second) throw new Error('job not found');
+
+    const ctx = fakeDeps({ now: Date.now });
+    let downloads = 0;
+    const download = ctx.deps.download;
+    ctx.deps.download = (url, signal) => {
+      downloads++;
+      return download(url, signal);
+    };
+    const result = await processDubJob(asDubJob(first, queue), ctx.deps);
+    expect(downloads).toBe(2);
+    expect(second.data.result).toBeUndefined();
+
+    const again = await processDubJob(asDubJob(second, queue), ctx.deps);
+    expect(downloads).toBe(2);
+    expect(again).toEqual(result);
+    expect(ctx.outcomes.map((o) => o.status)).toEqual(['completed', 'completed']);
+    expect((await queue.getJob('job_twice'))?.data.result).toEqual(result);
   });
 });

@@ -2,7 +2,7 @@ import { PipelineError } from '@foley/shared/errors';
 import type { RedisClient } from '@foley/shared/infra/redis';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { FOLEY_BACKOFF, QUEUES } from '@foley/shared/queues/catalog';
-import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import { DelayedError, Job, type QueueBase, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { backoffDelay } from './backoff';
 import { failAbandonedJob, processDubJob } from './dub';
 import type { DubDeps, DubJob } from './dub-deps';
@@ -17,14 +17,14 @@ export function createDubbingWorker(opts: {
   workerOptions?: Partial<WorkerOptions>;
 }): Worker<DubJobData, DubJobResult> {
   const { deps } = opts;
-  const worker = new Worker<DubJobData, DubJobResult>(
+  const worker: Worker<DubJobData, DubJobResult> = new Worker<DubJobData, DubJobResult>(
     QUEUES.dubbing.name,
-    async (job, token) => {
+    async (job, token): Promise<DubJobResult> => {
       // Validated, not replaced: a field added by a newer API must survive this worker's updateData.
       const parsed = QUEUES.dubbing.data.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed dubbing job: ${parsed.error.message}`);
       try {
-        return await processDubJob(asDubJob(job), deps);
+        return await processDubJob(asDubJob(job, worker), deps);
       } catch (error) {
         if (error instanceof JobDeferredError || error instanceof JobReleasedError) {
           const delay = error instanceof JobDeferredError ? error.delayMs : 0;
@@ -48,7 +48,7 @@ export function createDubbingWorker(opts: {
   worker.on('failed', (job, error) => {
     // A deferred failure (stalled too often) never reached the processor, which reports every other end.
     if (!job?.deferredFailure) return;
-    failAbandonedJob(asDubJob(job), error.message, deps).catch((e: unknown) =>
+    failAbandonedJob(asDubJob(job, worker), error.message, deps).catch((e: unknown) =>
       deps.logger.error({ job_id: job.id, err: e }, 'could not report an abandoned job'),
     );
   });
@@ -62,7 +62,8 @@ export function foleyBackoff(attemptsMade: number, type?: string, error?: Error)
   return backoffDelay(attemptsMade, { baseMs: 5_000, maxMs: 10 * 60_000, retryAfterMs });
 }
 
-function asDubJob(job: Job<DubJobData, DubJobResult>): DubJob {
+/** `queue` (the worker, or a Queue of the same name and prefix) reads the job's data back from Redis. */
+export function asDubJob(job: Job<DubJobData, DubJobResult>, queue: QueueBase): DubJob {
   return {
     id: job.id as string,
     get data() {
@@ -76,5 +77,6 @@ function asDubJob(job: Job<DubJobData, DubJobResult>): DubJob {
     },
     updateData: (data) => job.updateData(data),
     updateProgress: (progress) => job.updateProgress(progress),
+    recordedResult: async () => (await Job.fromId<DubJobData>(queue, job.id as string))?.data.result,
   };
 }

@@ -138,12 +138,13 @@ const numberOf = (value: string | null | undefined) => {
 export const unsupported = (reason: string) =>
   new PipelineError('unsupported_media', `the video is not a readable MP4 or MOV file: ${reason}`);
 
-function statusError(status: number): PipelineError {
+export function statusError(status: number): PipelineError {
   const retryable = status === 408 || status === 429 || status >= 500;
   return new PipelineError('video_unreachable', `the video URL answered HTTP ${status}`, { retryable });
 }
 
-function asPipelineError(error: unknown, signal: AbortSignal): PipelineError {
+/** A failure to fetch the customer's video, as the job's error. */
+export function asPipelineError(error: unknown, signal: AbortSignal): PipelineError {
   if (error instanceof PipelineError) return error;
   if (error instanceof UrlBlockedError) {
     return new PipelineError('url_blocked', `the video URL is not allowed: ${error.message}`, {

@@ -60,6 +60,11 @@ export interface FoleyMetrics {
   budgetRemainingUsd: prom.Gauge;
   /** `{tenant}`: the tenant's budget for its period, USD (the 80% alert divides by it). */
   budgetUsd: prom.Gauge;
+  /**
+   * Reads every budget's remaining amount on each scrape, so the gauge follows other replicas' writes
+   * and the start of a new period (between scrapes, reservations and settlements also set it).
+   */
+  collectBudgets(read: () => Promise<Array<{ tenant: string; remaining: number }>>): void;
   /** Reads these queues' counts on every scrape (each read bounded by `timeoutMs`). */
   collectQueues(queues: MetricsQueue[], opts?: { timeoutMs?: number }): void;
   /** `{account}`: 0 active, 1 slowed, 2 paused (dispatch/account-state.ts), read at scrape time. */
@@ -146,6 +151,19 @@ export function createMetrics(opts: {
     collect: readAccounts,
   });
 
+  let budgetReader: (() => Promise<Array<{ tenant: string; remaining: number }>>) | undefined;
+  const budgetRemainingUsd: prom.Gauge = new prom.Gauge({
+    name: METRIC_NAMES.budgetRemainingUsd,
+    help: 'Remaining budget of the current period (spent and reserved counted), USD.',
+    labelNames: ['tenant'],
+    registers,
+    async collect() {
+      // Redis unreachable: keep the last values rather than drop the series the alert watches.
+      const rows = budgetReader ? await budgetReader().catch(() => undefined) : undefined;
+      for (const row of rows ?? []) budgetRemainingUsd.set({ tenant: row.tenant }, row.remaining);
+    },
+  });
+
   const counter = (name: string, help: string, labelNames: readonly string[] = []) =>
     new prom.Counter({ name, help, labelNames, registers });
 
@@ -178,12 +196,7 @@ export function createMetrics(opts: {
       'tenant',
       'account',
     ]),
-    budgetRemainingUsd: new prom.Gauge({
-      name: METRIC_NAMES.budgetRemainingUsd,
-      help: 'Remaining budget of the current period (spent and reserved counted), USD.',
-      labelNames: ['tenant'],
-      registers,
-    }),
+    budgetRemainingUsd,
     budgetUsd: new prom.Gauge({
       name: METRIC_NAMES.budgetUsd,
       help: 'Budget of the current period, USD.',
@@ -197,6 +210,9 @@ export function createMetrics(opts: {
     falAccountSlots,
     collectAccounts(read) {
       accountReader = read;
+    },
+    collectBudgets(read) {
+      budgetReader = read;
     },
   };
   if (opts.processMetrics !== false)

@@ -82,6 +82,8 @@ export const dubJobDataSchema = z.object({
   fal_submitted_at: z.string().optional(),
   /** Set when the video passed preflight but the job had to wait for a fal slot: not read again soon. */
   preflight_passed_at: z.string().optional(),
+  /** PIN_INPUTS: the copy of the video preflight checked, in Foley's bucket; fal gets a presigned URL of it. */
+  pinned_input_key: z.string().optional(),
   error: jobErrorSchema.optional(),
   /** Unit price (micro-dollars per video) reserved against the tenant's budget at acceptance. */
   price_micros: z.number().int().nonnegative().optional(),
@@ -121,6 +123,9 @@ export const dubJobResultSchema = z.object({
   audio: storedObjectSchema,
 });
 export type DubJobResult = z.infer<typeof dubJobResultSchema>;
+
+/** PIN_INPUTS: the job's copy of its video, beside its outputs (the same prefix, the same expiry). */
+export const pinnedInputKey = (jobId: string, container: 'mp4' | 'mov') => `jobs/${jobId}/input.${container}`;
 
 /** Deterministic output keys: a retried upload overwrites, never duplicates. */
 export const outputKeys = (jobId: string) => ({

@@ -2,6 +2,15 @@ import { z } from 'zod';
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
 import { JOB_RETENTION } from '../queues/catalog';
+import {
+  ABANDON_UNRECORDED,
+  type CallbackRecordOutcome,
+  encodeSubmitClaim,
+  parseSubmitClaim,
+  RECORD_CALLBACK_REQUEST,
+} from './submit-claim';
+
+export { type CallbackRecordOutcome, isSubmitNonce } from './submit-claim';
 
 /**
  * The job signal protocol, owned here and nowhere else: the cancel flag a client sets, the wake message a
@@ -44,13 +53,27 @@ export interface JobSignalStore {
   /**
    * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first. The
    * claim is kept unless fal surely created nothing, so a crashed attempt can never lead to a second bill.
+   * `nonce` is the one the submit's fal callback URL carries (`recordCallbackRequest`).
    */
-  claimSubmit(jobId: string): Promise<boolean>;
+  claimSubmit(jobId: string, nonce?: string): Promise<boolean>;
   releaseSubmit(jobId: string): Promise<void>;
+  /**
+   * fal's signed callback named the request a submit created: recorded on the job's claim when the nonce
+   * is that claim's and the claim has no request id yet (atomic), so a job whose worker lost fal's answer
+   * can attach the request instead of failing.
+   */
+  recordCallbackRequest(jobId: string, nonce: string, requestId: string): Promise<CallbackRecordOutcome>;
+  /** The request id a callback recorded on the job's claim, if any. */
+  claimedRequest(jobId: string): Promise<string | undefined>;
+  /**
+   * Gives up a submit whose outcome stayed unknown (so the job may submit again), unless a callback
+   * recorded its request meanwhile: then returns that id and keeps the claim.
+   */
+  abandonSubmit(jobId: string): Promise<string | undefined>;
 }
 
 export function createJobSignalStore(deps: {
-  redis: Pick<RedisClient, 'set' | 'del' | 'exists' | 'publish'>;
+  redis: Pick<RedisClient, 'set' | 'get' | 'del' | 'exists' | 'publish' | 'eval'>;
   keys: Pick<FoleyKeys, 'cancelRequested' | 'jobEvents' | 'falSubmitClaim'>;
   now?: () => number;
 }): JobSignalStore {
@@ -70,14 +93,26 @@ export function createJobSignalStore(deps: {
         encodeJobSignal({ type: 'fal-completed', request_id: requestId }),
       );
     },
-    claimSubmit: async (jobId) =>
+    claimSubmit: async (jobId, nonce) =>
       (await redis.set(
         keys.falSubmitClaim(jobId),
-        String(now()),
+        encodeSubmitClaim({ at: String(now()), ...(nonce ? { nonce } : {}) }),
         'EX',
         JOB_RETENTION.failedSeconds,
         'NX',
       )) === 'OK',
     releaseSubmit: async (jobId) => void (await redis.del(keys.falSubmitClaim(jobId))),
+    recordCallbackRequest: async (jobId, nonce, requestId) =>
+      (await redis.eval(
+        RECORD_CALLBACK_REQUEST,
+        1,
+        keys.falSubmitClaim(jobId),
+        nonce,
+        requestId,
+      )) as CallbackRecordOutcome,
+    claimedRequest: async (jobId) =>
+      parseSubmitClaim(await redis.get(keys.falSubmitClaim(jobId)))?.request_id,
+    abandonSubmit: async (jobId) =>
+      ((await redis.eval(ABANDON_UNRECORDED, 1, keys.falSubmitClaim(jobId))) as string | null) ?? undefined,
   };
 }

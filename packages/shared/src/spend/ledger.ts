@@ -42,6 +42,13 @@ export interface SettleRequest {
   keepReserved: boolean;
 }
 
+/** What a tenant has spent (settled) today and this month, and holds reserved this month, USD. */
+export interface PeriodSpend {
+  today: number;
+  month: number;
+  reserved: number;
+}
+
 export interface UsageGroup {
   key: string;
   spent: number;
@@ -72,6 +79,8 @@ export interface SpendLedger {
   ): Promise<Usage>;
   /** The tenant's budget now (for metrics and the overview), undefined without a budget. */
   budgetState(tenant: string, at: number): Promise<BudgetState | undefined>;
+  /** Spend of the UTC day and month holding `at`, in one round trip (the ops overview). */
+  periodSpend(tenant: string, at: number): Promise<PeriodSpend>;
 }
 
 type Script = (...args: Array<string | number>) => Promise<unknown>;
@@ -215,6 +224,20 @@ export function createSpendLedger(deps: {
       const { day, month } = periodKeys(tenant, at);
       const [spent, reserved] = await redis.hmget(budget.period === 'day' ? day : month, 'spent', 'reserved');
       return state(budget, Number(spent ?? 0), Number(reserved ?? 0));
+    },
+
+    async periodSpend(tenant, at) {
+      const { day, month } = periodKeys(tenant, at);
+      const replies =
+        (await redis.pipeline().hget(day, 'spent').hmget(month, 'spent', 'reserved').exec()) ?? [];
+      for (const [error] of replies) if (error) throw error;
+      const today = replies[0]?.[1] as string | null;
+      const [spent, reserved] = (replies[1]?.[1] ?? []) as Array<string | null>;
+      return {
+        today: toUsd(Number(today ?? 0)),
+        month: toUsd(Number(spent ?? 0)),
+        reserved: toUsd(Number(reserved ?? 0)),
+      };
     },
   };
 }
