@@ -49,6 +49,7 @@ const ctx: BenchContext = {
   redis,
   s3: { endpoint: s3.url, bucket: 'bench', cpuSeconds: () => s3.cpuSeconds() },
   emulatorEnv: emulatorEnvFrom(process.env),
+  orchestrationProcesses: process.env.BENCH_ORCH_PROCESSES?.split(',').map(Number),
 };
 
 const results: PairResult[] = [];
@@ -72,7 +73,7 @@ try {
   if (broken.length) throw new Error(`rows without a ratio: ${broken.map((r) => r.path).join(', ')}`);
   console.log(`\n${table(rows)}\n`);
   console.log(`${rows.length} rows in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (!smoke && only.length === PAIRS.length) {
+  if (!smoke && only.length === PAIRS.length && !ctx.orchestrationProcesses) {
     const ctxEnv = Object.entries(ctx.emulatorEnv)
       .map(([k, v]) => `${k}=${v} `)
       .join('');
