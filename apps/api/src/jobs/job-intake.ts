@@ -2,7 +2,7 @@ import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { holdWrites } from '@foley/shared/infra/hold-writes';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { RedisClient } from '@foley/shared/infra/redis';
-import { definedScript } from '@foley/shared/infra/scripts';
+import { redisScript } from '@foley/shared/infra/redis-script';
 import type { DubJobData, DubJobResult } from '@foley/shared/jobs/contract';
 import { tenantIndexArgs } from '@foley/shared/jobs/tenant-index';
 import { dubJobOptions, QUEUES } from '@foley/shared/queues/catalog';
@@ -40,7 +40,7 @@ export function createJobIntake(deps: {
   now?: () => number;
 }): JobIntake {
   const now = deps.now ?? Date.now;
-  const intake = definedScript(deps.redis, SCRIPT, INTAKE_KEYS, INTAKE);
+  const intake = redisScript(deps.redis, SCRIPT, INTAKE, INTAKE_KEYS);
 
   /** The script landed but BullMQ's add did not: take back its writes (best effort, like any undo). */
   async function undoScript(data: DubJobData, reservation: ReserveRequest | undefined) {

@@ -1,6 +1,6 @@
 import { holdWrites } from '@foley/shared/infra/hold-writes';
 import type { RedisClient } from '@foley/shared/infra/redis';
-import { definedScript } from '@foley/shared/infra/scripts';
+import { redisScript } from '@foley/shared/infra/redis-script';
 
 /**
  * A token bucket in Redis, shared by every API replica: `rate` tokens a second up to `burst`. One
@@ -47,7 +47,7 @@ export function createTokenBucket(opts: {
   now?: () => number;
 }): TokenBucket {
   const now = opts.now ?? Date.now;
-  const take = definedScript(opts.redis, 'foleyRateTake', 1, TAKE);
+  const take = redisScript(opts.redis, 'foleyRateTake', TAKE, 1);
   return {
     async take(key) {
       holdWrites(opts.redis); // the takes of one loop iteration leave in one socket write

@@ -1,6 +1,6 @@
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
-import { definedScript } from '../infra/scripts';
+import { redisScript } from '../infra/redis-script';
 
 /**
  * The ready list, owned here: jobs waiting for a fal slot, one lexicographic ZSET for the deployment
@@ -120,8 +120,8 @@ export function createReadyList(deps: {
 }): ReadyList {
   const { redis, keys } = deps;
   const now = deps.now ?? Date.now;
-  const enqueue = definedScript(redis, 'foleyReadyEnqueue', 3, ENQUEUE);
-  const finished = definedScript(redis, 'foleyReadyFinished', 2, FINISHED);
+  const enqueue = redisScript(redis, 'foleyReadyEnqueue', ENQUEUE, 3);
+  const finished = redisScript(redis, 'foleyReadyFinished', FINISHED, 2);
   const lower = async (tenant: string, count: number, today: string) =>
     void (await finished(keys.tenantOpenJobs(tenant), keys.tenantFinished(tenant), count, today, 3 * 86_400));
   return {

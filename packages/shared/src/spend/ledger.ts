@@ -1,6 +1,7 @@
 import { ApiError } from '../errors';
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
+import { redisScript } from '../infra/redis-script';
 import type { JobStatus } from '../jobs/contract';
 import { type Budget, dayOf, daysBetween, monthOf } from './budgets';
 import { RESERVE, SETTLE, UNRESERVE } from './ledger-scripts';
@@ -99,19 +100,14 @@ export interface SpendLedger {
   periodSpend(tenant: string, at: number): Promise<PeriodSpend>;
 }
 
-type Script = (...args: Array<string | number>) => Promise<unknown>;
-
 export function createSpendLedger(deps: {
   redis: RedisClient;
   keys: FoleyKeys;
   budgets: Map<string, Budget>;
 }): SpendLedger {
   const { redis, keys } = deps;
-  const commands = redis as RedisClient & Record<string, Script | undefined>;
-  const run = (name: string, lua: string, numberOfKeys: number, args: Array<string | number>) => {
-    if (!commands[name]) redis.defineCommand(name, { numberOfKeys, lua });
-    return (commands[name] as Script)(...args);
-  };
+  const run = (name: string, lua: string, numberOfKeys: number, args: Array<string | number>) =>
+    redisScript(redis, name, lua, numberOfKeys)(...args);
   const periodKeys = (tenant: string, at: number) => {
     const day = keys.spendDay(tenant, dayOf(at));
     const month = keys.spendMonth(tenant, monthOf(at));
