@@ -65,7 +65,10 @@ try {
     }
   }
   if (wants('orchestration')) results.push(await report(await orchestrationPair(ctx)));
-  if (wants('e2e')) results.push(await report(await e2ePair(ctx)));
+  if (wants('e2e')) {
+    results.push(await report(await e2ePair(ctx)));
+    results.push(await report(await e2ePair(ctx, { pinInputs: false })));
+  }
   if (wants('s3')) results.push(await report(await s3CopyPair(ctx)));
 
   const rows = results.flatMap((r) => r.rows);

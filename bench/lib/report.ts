@@ -34,7 +34,7 @@ function operators(facts: Record<string, number>): string {
     '',
     `- worker CPU per job: ${fmt(cpuMs, 1)} ms (preflight, submit, waiting, both copies to S3); the emulator's CPU per request: ${fmt(f('orchEmulatorCpuMsPerJob'), 1)} ms`,
     `- Redis per job: ${fmt(f('redisCommandsPerJob'), 1)} commands, ${fmt(f('redisWireBytesPerJob'))} bytes on the wire, ${fmt(f('redisMemoryPerJob'))} bytes kept per completed job, ${fmt(redisCpuMs, 3)} ms of Redis CPU`,
-    `- overhead above the model's time at low load: p50 ${fmt(f('e2eP50'))} ms, p99 ${fmt(f('e2eP99'))} ms`,
+    `- overhead above the model's time at low load: p50 ${fmt(f('e2eP50'))} ms, p99 ${fmt(f('e2eP99'))} ms (with \`PIN_INPUTS=false\`: p50 ${fmt(f('e2eUnpinnedP50'))} ms, p99 ${fmt(f('e2eUnpinnedP99'))} ms)`,
     `- intake: ${fmt(f('intakeFoleyRps'))} POST/s on one API process at ${fmt(f('intakeFoleyCpuMs'), 3)} ms CPU each, ${fmt(f('intakeCommandsPerPost'), 2)} Redis commands each; batches ${fmt(f('batchItemsPerSecond'))} items/s`,
     '',
     "Arithmetic from those figures (model time T is fal's, per job; the worker default is `WORKER_CONCURRENCY=8`):",
