@@ -49,7 +49,9 @@ function setup(): Run {
   const counted = new Proxy(redis, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (prop !== 'eval' || typeof value !== 'function') return value;
+      // The dispatcher's scripts are commands defined on the connection (EVALSHA): foleyDispatch*.
+      const script = prop === 'eval' || (typeof prop === 'string' && prop.startsWith('foleyDispatch'));
+      if (!script || typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
         evals++;
         const started = performance.now();

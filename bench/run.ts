@@ -49,6 +49,7 @@ const ctx: BenchContext = {
   redis,
   s3: { endpoint: s3.url, bucket: 'bench', cpuSeconds: () => s3.cpuSeconds() },
   emulatorEnv: emulatorEnvFrom(process.env),
+  orchestrationProcesses: process.env.BENCH_ORCH_PROCESSES?.split(',').map(Number),
 };
 
 const results: PairResult[] = [];
@@ -64,7 +65,10 @@ try {
     }
   }
   if (wants('orchestration')) results.push(await report(await orchestrationPair(ctx)));
-  if (wants('e2e')) results.push(await report(await e2ePair(ctx)));
+  if (wants('e2e')) {
+    results.push(await report(await e2ePair(ctx)));
+    results.push(await report(await e2ePair(ctx, { pinInputs: false })));
+  }
   if (wants('s3')) results.push(await report(await s3CopyPair(ctx)));
 
   const rows = results.flatMap((r) => r.rows);
@@ -72,7 +76,7 @@ try {
   if (broken.length) throw new Error(`rows without a ratio: ${broken.map((r) => r.path).join(', ')}`);
   console.log(`\n${table(rows)}\n`);
   console.log(`${rows.length} rows in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (!smoke && only.length === PAIRS.length) {
+  if (!smoke && only.length === PAIRS.length && !ctx.orchestrationProcesses) {
     const ctxEnv = Object.entries(ctx.emulatorEnv)
       .map(([k, v]) => `${k}=${v} `)
       .join('');

@@ -49,4 +49,21 @@ describe('Redis retention of Foley keys', () => {
     const ttls = await Promise.all(own.map((k) => stack.redis.ttl(k)));
     expect(ttls.filter((t) => t === -1)).toEqual([]);
   });
+
+  it('leaves no Foley key of the deployment without a TTL once its jobs completed (dispatch state and registry included)', async () => {
+    const video = `${stack.emulator.url}/_emulator/samples/sample.mp4`;
+    const res = await stack.http('POST', '/v1/jobs', { video_url: video });
+    expect(res.status).toBe(202);
+    expect((await stack.waitForJob(res.body.id, undefined, 30_000)).status).toBe('completed');
+    const all = await stack.redis.keys(`${stack.prefix}:foley:*`);
+    const ttls = await Promise.all(all.map((k) => stack.redis.ttl(k)));
+    // An empty ZSET or HASH (the ready list, free slots) is deleted by Redis itself. A tenant's open-job
+    // counter lives while the tenant has unfinished jobs (the first test's job is still retrying its
+    // unreachable video) and is deleted when it reaches 0.
+    const open = keys.tenantOpenJobs('tenant-a');
+    const lasting = all.filter((k, i) => ttls[i] === -1 && k !== open);
+    expect(lasting).toEqual([]);
+    if (all.includes(open) && ttls[all.indexOf(open)] === -1)
+      expect(Number(await stack.redis.get(open))).toBeGreaterThan(0);
+  });
 });

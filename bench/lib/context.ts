@@ -10,6 +10,8 @@ export interface BenchContext {
   s3: { endpoint: string; bucket: string; cpuSeconds(): number };
   /** FAL_EMULATOR_* variables given to `pnpm bench`, passed to every emulator it starts. */
   emulatorEnv: Record<string, string>;
+  /** `BENCH_ORCH_PROCESSES=1,2`: only these rows of the orchestration pair, one pair each (a quicker loop while profiling; writes nothing). */
+  orchestrationProcesses?: number[] | undefined;
 }
 
 export const API_KEY = 'bench_key_tenant_0001';

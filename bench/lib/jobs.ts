@@ -62,3 +62,43 @@ export async function enqueue(
       );
   }
 }
+
+/**
+ * Enqueues Foley jobs as the API does (parked, then listed for dispatch) through one queue connection,
+ * batch after batch; `retentionSeconds` replaces the jobs' retention (days) with seconds, for a
+ * time-compressed run.
+ */
+export async function createEnqueuer(
+  redisUrl: string,
+  prefix: string,
+  redis: RedisClient,
+  opts: { retentionSeconds?: number } = {},
+) {
+  const queue = new Queue(QUEUES.dubbing.name, { connection: { url: redisUrl }, prefix });
+  await queue.waitUntilReady();
+  const ready = createReadyList({ redis, keys: foleyKeys(prefix) });
+  const retention = opts.retentionSeconds;
+  return {
+    async add(jobs: DubJobData[]) {
+      await queue.addBulk(
+        jobs.map((data) => {
+          const options = dubJobOptions(data.id, 6);
+          return {
+            name: QUEUES.dubbing.jobs.dub,
+            data,
+            opts:
+              retention === undefined
+                ? options
+                : { ...options, removeOnComplete: { age: retention }, removeOnFail: { age: retention } },
+          };
+        }),
+      );
+      for (const tenant of new Set(jobs.map((j) => j.tenant)))
+        await ready.add(
+          tenant,
+          jobs.filter((j) => j.tenant === tenant).map((j) => ({ id: j.id, tenant })),
+        );
+    },
+    close: () => queue.close(),
+  };
+}

@@ -37,15 +37,20 @@ export function cpuSecondsOf(pid: number): number {
 }
 
 /** Starts `bench/roles.ts <role>` with `env` and resolves when it says it is ready (30 s at most). */
+// BENCH_CPU_PROF=<dir>: each role and emulator writes a V8 CPU profile there (open it in Chrome
+// DevTools, or sum it up with bench/profile-summary.ts).
+const profile = () =>
+  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+
 export function startRole(role: string, env: Record<string, string>): Promise<RoleProcess> {
-  // BENCH_CPU_PROF=<dir>: each role writes a V8 CPU profile there (open it in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...process.execArgv, ROLE_SCRIPT, role], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profile(), ...process.execArgv, ROLE_SCRIPT, role],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    },
+  );
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -80,7 +85,7 @@ const EMULATOR_MAIN = fileURLToPath(new URL('../../apps/fal-emulator/src/main.ts
  * variable in `env` — the media mode included — reaches it unchanged.
  */
 export async function startEmulatorProcess(env: Record<string, string>, port: number): Promise<RoleProcess> {
-  const child = spawn(process.execPath, [...process.execArgv, EMULATOR_MAIN], {
+  const child = spawn(process.execPath, [...profile(), ...process.execArgv, EMULATOR_MAIN], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, FAL_EMULATOR_PORT: String(port) },
   });

@@ -8,6 +8,8 @@ export interface RedisCounters {
   usedMemory: number;
   /** CPU seconds the Redis server spent (user + system). */
   cpuSeconds: number;
+  /** Calls per command (`INFO commandstats`; commands a script runs are counted too). */
+  byCommand: Record<string, number>;
 }
 
 function field(info: string, name: string): number {
@@ -16,8 +18,11 @@ function field(info: string, name: string): number {
 }
 
 export async function readCounters(redis: Redis): Promise<RedisCounters> {
-  const info = await redis.info();
+  const info = await redis.info('everything');
+  const byCommand: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) byCommand[m[1] as string] = Number(m[2]);
   return {
+    byCommand,
     commands: field(info, 'total_commands_processed'),
     netInBytes: field(info, 'total_net_input_bytes'),
     netOutBytes: field(info, 'total_net_output_bytes'),
@@ -34,7 +39,23 @@ export function delta(before: RedisCounters, after: RedisCounters): RedisCounter
     netOutBytes: after.netOutBytes - before.netOutBytes,
     usedMemory: after.usedMemory - before.usedMemory,
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+    byCommand: Object.fromEntries(
+      Object.entries(after.byCommand).map(([k, n]) => [
+        k,
+        n - (before.byCommand[k] ?? 0) - (k === 'info' ? 1 : 0),
+      ]),
+    ),
   };
+}
+
+/** The commands with the most calls per job, e.g. `evalsha 12.0, hset 9.1`. */
+export function topCommands(byCommand: Record<string, number>, jobs: number, n = 8): string {
+  return Object.entries(byCommand)
+    .filter(([, calls]) => calls > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, calls]) => `${k.toUpperCase()} ${(calls / jobs).toFixed(1)}`)
+    .join(', ');
 }
 
 /** Keys under `match` that have no TTL (they would stay until someone deletes them). */

@@ -34,7 +34,7 @@ function operators(facts: Record<string, number>): string {
     '',
     `- worker CPU per job: ${fmt(cpuMs, 1)} ms (preflight, submit, waiting, both copies to S3); the emulator's CPU per request: ${fmt(f('orchEmulatorCpuMsPerJob'), 1)} ms`,
     `- Redis per job: ${fmt(f('redisCommandsPerJob'), 1)} commands, ${fmt(f('redisWireBytesPerJob'))} bytes on the wire, ${fmt(f('redisMemoryPerJob'))} bytes kept per completed job, ${fmt(redisCpuMs, 3)} ms of Redis CPU`,
-    `- overhead above the model's time at low load: p50 ${fmt(f('e2eP50'))} ms, p99 ${fmt(f('e2eP99'))} ms`,
+    `- overhead above the model's time at low load: p50 ${fmt(f('e2eP50'))} ms, p99 ${fmt(f('e2eP99'))} ms (with \`PIN_INPUTS=false\`: p50 ${fmt(f('e2eUnpinnedP50'))} ms, p99 ${fmt(f('e2eUnpinnedP99'))} ms)`,
     `- intake: ${fmt(f('intakeFoleyRps'))} POST/s on one API process at ${fmt(f('intakeFoleyCpuMs'), 3)} ms CPU each, ${fmt(f('intakeCommandsPerPost'), 2)} Redis commands each; batches ${fmt(f('batchItemsPerSecond'))} items/s`,
     '',
     "Arithmetic from those figures (model time T is fal's, per job; the worker default is `WORKER_CONCURRENCY=8`):",
@@ -53,7 +53,8 @@ function operators(facts: Record<string, number>): string {
     `One Redis primary is one core: at ${fmt(redisCpuMs, 3)} ms of its CPU per job it saturates near ${fmt(redisJobsPerSecond)} jobs/s ` +
       `(${fmt(redisJobsPerSecond * 3600)} jobs/hour), ignoring API reads; at T = 60 s that is ${fmt(redisJobsPerSecond * 60)} fal requests in flight, ` +
       'far above any fal account concurrency. Memory: completed jobs are kept 7 days, so 100,000 jobs a day keep about ' +
-      `${fmt((100_000 * 7 * f('redisMemoryPerJob')) / 2 ** 30, 2)} GiB (and nothing else grows: every Foley key now expires with its job). ` +
+      `${fmt((100_000 * 7 * f('redisMemoryPerJob')) / 2 ** 30, 2)} GiB (and nothing else grows: every Foley key expires with its job, and BullMQ's event stream stops at its 10,000 entries, about 1.8 MiB; ` +
+      'the simulated day below shows it flat). ' +
       "The slot-seconds column is an upper bound: the slot is freed when fal's result is fetched, before the S3 copy, so only the part of the overhead before the result counts.",
   );
   return lines.join('\n');

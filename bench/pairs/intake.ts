@@ -102,7 +102,7 @@ export async function intakePair(ctx: BenchContext, api: RoleProcess): Promise<P
       details: [
         `Intake: ${rounds} alternating pairs of ${fmt(total)} POSTs over ${CONNECTIONS} keep-alive connections, after a warm-up of each. ` +
           `Redis commands per POST: Foley ${fmt(m(f, 'commandsPerRequest'), 2)}, bare ${fmt(m(b, 'commandsPerRequest'), 2)} ` +
-          '(counted by the private Redis; Foley sends them in at most 2 sequential round trips, see `apps/api/src/jobs/jobs-service.test.ts`).',
+          "(counted by the private Redis, script-internal calls included; Foley sends them in 2 sequential round trips — the rate limit, then BullMQ's add and the intake script together — see `apps/api/src/jobs/job-intake.int.test.ts` and `jobs-service.test.ts`).",
       ],
       facts: {
         intakeFoleyRps: m(f, 'perSecond'),

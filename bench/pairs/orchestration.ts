@@ -3,7 +3,7 @@ import { watchCompletions } from '../lib/completions';
 import { type BenchContext, benchPrefix, foleyEnv } from '../lib/context';
 import { enqueue, foleyJobData, sampleResult } from '../lib/jobs';
 import { type RoleProcess, startEmulatorProcess, startRole } from '../lib/processes';
-import { delta, keysWithoutTtl, type RedisCounters, readCounters } from '../lib/redis-meter';
+import { delta, keysWithoutTtl, type RedisCounters, readCounters, topCommands } from '../lib/redis-meter';
 import { fmt, type PairResult } from '../lib/rows';
 import { median, spread } from '../lib/stats';
 
@@ -118,6 +118,8 @@ async function foleyRun(ctx: BenchContext, shape: Shape): Promise<Run> {
     if (t.failed > 0) console.warn(`orchestration: ${t.failed} Foley jobs failed, e.g. ${t.failures[0]}`);
     const workerCpu = t.cpu.slice(0, -1).reduce((a, b) => a + b, 0);
     const noTtl = await keysWithoutTtl(ctx.redis, `${prefix}:foley:*`);
+    if (noTtl.length)
+      console.warn(`orchestration: Foley keys without a TTL: ${noTtl.slice(0, 10).join(', ')}`);
     return {
       jobsPerSecond: t.completed / t.seconds,
       ofIdeal: t.completed === shape.jobs ? idealSeconds(shape) / t.seconds : Number.NaN,
@@ -156,7 +158,9 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
         { processes: 1, rounds: 3 },
         { processes: 2, rounds: 1 },
         { processes: 4, rounds: 1 },
-      ];
+      ]
+        .filter((p) => !ctx.orchestrationProcesses || ctx.orchestrationProcesses.includes(p.processes))
+        .map((p) => (ctx.orchestrationProcesses ? { ...p, rounds: 1 } : p));
   const rows: PairResult['rows'] = [];
   const details: string[] = [];
   const facts: Record<string, number> = {};
@@ -245,7 +249,9 @@ export async function orchestrationPair(ctx: BenchContext): Promise<PairResult> 
       const bytesB = m(b, (x) => (x.redis.netInBytes + x.redis.netOutBytes) / shape.jobs);
       details.push(
         `Redis per job (same runs): commands Foley ${fmt(cmdF, 1)} / bare ${fmt(cmdB, 1)}; bytes on the wire ` +
-          `Foley ${fmt(bytesF)} / bare ${fmt(bytesB)}; Foley keys without a TTL after the run: ${fmt(noTtl * shape.jobs)}.`,
+          `Foley ${fmt(bytesF)} / bare ${fmt(bytesB)}; Foley keys without a TTL after the run: ${fmt(noTtl * shape.jobs)}. ` +
+          `Most called per job (scripts' own calls included), Foley: ${topCommands((f[0] as Run).redis.byCommand, shape.jobs)}; ` +
+          `bare: ${topCommands((b[0] as Run).redis.byCommand, shape.jobs)}.`,
       );
       Object.assign(facts, {
         orchFoleyJobsPerSecond: m(f, (x) => x.jobsPerSecond),

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createBatchTracker, type EmitBatchEvent } from '@foley/shared/batches/tracker';
-import { accountOf } from '@foley/shared/dispatch/account-state';
+import { ACCOUNTS_REFRESH_MS, accountOf } from '@foley/shared/dispatch/account-state';
 import { PARK_MS } from '@foley/shared/dispatch/ready-entry';
 import { foleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
@@ -27,7 +27,7 @@ import { falAccountsOf, type WorkerConfig } from './config';
 import type { DubDeps } from './dubbing/dub-deps';
 import { dubMetrics, instrumentFal } from './dubbing/dub-metrics';
 import { createDubbingWorker } from './dubbing/dubbing-worker';
-import { finishedView } from './dubbing/finished-view';
+import { finishedView, viewNeedsOutput } from './dubbing/finished-view';
 import { startOpsServer } from './ops/ops-server';
 import { createPinInput } from './preflight/pin-input';
 import { createPreflight } from './preflight/preflight';
@@ -117,6 +117,12 @@ export async function startWorker(
     logger,
   });
   metrics.collectAccounts(accounts.readStates);
+  const registry = setInterval(() => {
+    accounts
+      .register()
+      .catch((err: unknown) => logger.warn({ err }, 'could not refresh the account registry'));
+  }, ACCOUNTS_REFRESH_MS);
+  registry.unref();
   const dispatchRunner = startDispatchRunner({
     subscriber: createRedis(redisSettings, 'subscriber'),
     nudgeChannel: keys.dispatchNudge(),
@@ -158,10 +164,19 @@ export async function startWorker(
     isCancelRequested: signalStore.isCancelRequested,
     clearCancelRequest: signalStore.clearCancelRequest,
     onFinished: async (job, outcome) =>
-      onJobFinished(await finishedView(job, outcome, store, Date.now()), {
-        tenant: job.data.tenant,
-        priceMicros: job.data.price_micros,
-      }),
+      onJobFinished(
+        await finishedView(
+          job,
+          outcome,
+          // A hook given by the caller (tests, embedders) may read anything, the output included.
+          hooks.onJobFinished || viewNeedsOutput(job.data) ? store : undefined,
+          Date.now(),
+        ),
+        {
+          tenant: job.data.tenant,
+          priceMicros: job.data.price_micros,
+        },
+      ),
     shutdown: shutdown.signal,
     logger,
     metrics: seam,
@@ -225,6 +240,7 @@ export async function startWorker(
   return {
     async close() {
       shutdown.abort();
+      clearInterval(registry);
       const grace = new Promise<'timeout'>((resolve) =>
         setTimeout(() => resolve('timeout'), config.SHUTDOWN_GRACE).unref(),
       );

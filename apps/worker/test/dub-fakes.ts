@@ -7,7 +7,12 @@ import type { FalSlots } from '../src/clients/fal-dispatch';
 import type { DubDeps, DubJob, JobOutcome } from '../src/dubbing/dub-deps';
 
 /** In-memory stand-ins for the processor's dependencies (unit tests only; integration tests use real ones). */
-export function fakeJob(data: Partial<DubJobData> = {}, attempts = { made: 0, max: 3 }) {
+export function fakeJob(
+  data: Partial<DubJobData> = {},
+  attempts = { made: 0, max: 3 },
+  /** A phase an earlier run left on the job. */
+  earlier?: DubJobProgress,
+) {
   const progress: DubJobProgress[] = [];
   const job: DubJob & { progress: DubJobProgress[] } = {
     id: 'job_test',
@@ -26,6 +31,9 @@ export function fakeJob(data: Partial<DubJobData> = {}, attempts = { made: 0, ma
     attemptsMade: attempts.made,
     maxAttempts: attempts.max,
     progress,
+    get hasProgress() {
+      return earlier !== undefined || progress.length > 0;
+    },
     async updateData(d) {
       job.data = d;
     },

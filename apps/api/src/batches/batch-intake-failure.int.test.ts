@@ -95,11 +95,13 @@ describe('a batch whose intake dies half-way', () => {
 
     const ids = await redis.zrange(keys.tenantJobs('tenant-x'), 0, -1);
     const existing = (await Promise.all(ids.map((id) => queue.getJob(id)))).filter((j) => j !== undefined);
-    expect(existing).toHaveLength(3); // the first chunk ran; nothing can take it back
-    expect(ids).toHaveLength(3); // the second chunk's ids are not listed: those jobs never existed
+    // The three chunks (3 + 3 + 1 jobs) were in flight together (CHUNKS_IN_FLIGHT): the first and the
+    // last ran, nothing can take them back; the second's addBulk failed, so its jobs never existed.
+    expect(existing.map((j) => j.data.batch_index).sort()).toEqual([0, 1, 2, 6]);
+    expect(ids).toHaveLength(4); // the second chunk's ids are not listed
     const batchId = existing[0]?.data.batch_id ?? '';
     const record = await batches.read(batchId);
-    expect(record?.total).toBe(3);
+    expect(record?.total).toBe(4);
 
     for (const job of existing) {
       await tracker.onJobFinished({
@@ -111,7 +113,7 @@ describe('a batch whose intake dies half-way', () => {
       } as unknown as JobView);
     }
     const finished = await batches.read(batchId);
-    expect(finished?.ended.failed).toBe(3);
+    expect(finished?.ended.failed).toBe(4);
     expect(finished?.emitted_at).toBeDefined();
     expect(finished?.manifest_key).toBeDefined();
   });

@@ -11,6 +11,7 @@ import { spawnRedisServer } from '@foley/testkit/redis';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotency } from './idempotency';
+import { createJobIntake, type JobIntake } from './job-intake';
 import { createJobsService } from './jobs-service';
 import { createUrlPolicy } from './url-policy';
 
@@ -42,30 +43,29 @@ afterAll(async () => {
 describe('Idempotency-Key across a Redis restart', () => {
   it('a retry after the 503 is accepted as soon as Redis is back (not 409 for minutes)', async () => {
     let killOnAdd = true;
-    const dyingQueue = new Proxy(queue, {
-      get(target, prop, receiver) {
-        if (prop === 'add')
-          return async (...args: Parameters<typeof queue.add>) => {
-            if (killOnAdd) {
-              killOnAdd = false;
-              server?.stop(); // Redis dies between the claim and the enqueue
-              await new Promise((r) => setTimeout(r, 200));
-            }
-            return target.add(...args);
-          };
-        return Reflect.get(target, prop, receiver);
+    const ready = createReadyList({ redis, keys });
+    const real = createJobIntake({ queue, redis, keys, ready, attempts: 1 });
+    const dyingIntake: JobIntake = {
+      async enqueue(...args) {
+        if (killOnAdd) {
+          killOnAdd = false;
+          server?.stop(); // Redis dies between the claim and the enqueue
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return real.enqueue(...args);
       },
-    });
+    };
     const jobs = createJobsService({
-      queue: dyingQueue,
+      queue,
       redis,
       keys,
       reader: { view: async (id: string) => (await queue.getJob(id)) && ({ id } as never) },
       idempotency: createIdempotency({ redis, keys, ttlMs: 24 * 3600_000 }),
-      ready: createReadyList({ redis, keys }),
+      ready,
       maxQueued: () => undefined,
       urls: createUrlPolicy(['127.0.0.1']),
       attempts: 1,
+      intake: dyingIntake,
     } as never);
     const body = { video_url: 'http://127.0.0.1:9/a.mp4' };
 

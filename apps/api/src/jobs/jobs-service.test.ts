@@ -1,6 +1,7 @@
 import { foleyKeys } from '@foley/shared/infra/keys';
 import { describe, expect, it } from 'vitest';
 import { createIdempotency } from './idempotency';
+import type { JobIntake } from './job-intake';
 import { createJobsService, type JobsServiceDeps } from './jobs-service';
 import { createUrlPolicy } from './url-policy';
 
@@ -31,94 +32,77 @@ function roundCounter() {
 function service(counter: ReturnType<typeof roundCounter>, spend?: { budget: boolean }) {
   const keys = foleyKeys('rt');
   const redis = {
-    defineCommand(name: string) {
-      (redis as Record<string, unknown>)[name] = () => counter.send('index', 1);
-    },
     set: () => counter.send('SET NX', 'OK'),
     get: () => counter.send('GET', null),
     on: () => redis, // connection events (a release Redis refused waits for 'ready'): none here
   };
-  const queue = { add: () => counter.send('addJob', {}) };
   const reader = {
     snapshot: () => counter.send('reader.snapshot', undefined),
     view: () => counter.send('reader.view', undefined),
   };
-  return createJobsService({
-    queue,
+  const enqueued: Array<{ limit: number | undefined; reservation?: unknown }> = [];
+  const intake: JobIntake = {
+    // One pipeline (BullMQ's add + the intake script): job-intake.int.test.ts proves it is one write.
+    enqueue: async (_data, opts) => {
+      enqueued.push(opts);
+      await counter.send('intake pipeline', undefined);
+    },
+  };
+  const jobs = createJobsService({
+    queue: {},
     redis,
     keys,
     reader,
     idempotency: createIdempotency({ redis: redis as never, keys, ttlMs: 60_000 }),
     urls: createUrlPolicy([]),
     onJobFinished: async () => {},
-    // Listing for the fal dispatcher (and the TENANT_MAX_QUEUED check) follows the add: a listed job must exist.
-    ready: { add: () => counter.send('list', undefined) },
+    ready: {},
     maxQueued: () => 50_000,
     attempts: 6,
+    intake,
     ...(spend
       ? {
           spend: {
             unitMicros: () => 35_000,
-            hasBudget: () => spend.budget,
             reserve: () => counter.send('reserve', undefined),
             unreserve: () => counter.send('unreserve', undefined),
           },
         }
       : {}),
   } as unknown as JobsServiceDeps);
+  return { jobs, enqueued };
 }
 
 describe('jobs service: Redis round trips of a create', () => {
   const body = { video_url: 'https://cdn.example.com/a.mp4' };
 
-  it('indexes and adds in one round trip, lists in a second, and answers without reading the job back', async () => {
+  it('adds, indexes, counts and lists in one round trip, and answers without reading the job back', async () => {
     const counter = roundCounter();
-    const { job, replayed } = await service(counter).create('tenant-a', body);
+    const { jobs, enqueued } = service(counter);
+    const { job, replayed } = await jobs.create('tenant-a', body);
     expect(replayed).toBe(false);
     expect(job).toMatchObject({ status: 'queued', attempts: 0, input: { video_url: body.video_url } });
-    expect(
-      counter.log
-        .filter((l) => l.round === 1)
-        .map((l) => l.call)
-        .sort(),
-    ).toEqual(['addJob', 'index']);
-    expect(counter.log.filter((l) => l.round === 2).map((l) => l.call)).toEqual(['list']);
-    expect(counter.rounds()).toBe(2);
+    expect(counter.log).toEqual([{ round: 1, call: 'intake pipeline' }]);
+    expect(enqueued).toEqual([{ limit: 50_000, reservation: undefined }]);
   });
 
-  it('with an Idempotency-Key: the claim, then index and add together, then the listing — three round trips', async () => {
+  it('with an Idempotency-Key: the claim, then the intake pipeline — two round trips', async () => {
     const counter = roundCounter();
-    await service(counter).create('tenant-a', body, 'key-1');
+    await service(counter).jobs.create('tenant-a', body, 'key-1');
     expect(counter.log).toEqual([
       { round: 1, call: 'SET NX' },
-      { round: 2, call: 'index' },
-      { round: 2, call: 'addJob' },
-      { round: 3, call: 'list' },
+      { round: 2, call: 'intake pipeline' },
     ]);
-    expect(counter.rounds()).toBe(3);
   });
 
-  it('a tenant without a budget: its reservation goes out with the index and the add — no round trip of its own', async () => {
-    const counter = roundCounter();
-    const { job } = await service(counter, { budget: false }).create('tenant-a', body);
-    expect(
-      counter.log
-        .filter((l) => l.round === 1)
-        .map((l) => l.call)
-        .sort(),
-    ).toEqual(['addJob', 'index', 'reserve']);
-    expect(counter.rounds()).toBe(2);
-    expect(job).not.toHaveProperty('cost'); // queued: no cost yet
-  });
-
-  it('a tenant with a budget: the reservation first, then index and add, then the listing', async () => {
-    const counter = roundCounter();
-    await service(counter, { budget: true }).create('tenant-a', body);
-    expect(counter.log).toEqual([
-      { round: 1, call: 'reserve' },
-      { round: 2, call: 'index' },
-      { round: 2, call: 'addJob' },
-      { round: 3, call: 'list' },
-    ]);
+  it('a priced job (budget or not): its reservation is part of the intake pipeline — no round trip of its own', async () => {
+    for (const budget of [false, true]) {
+      const counter = roundCounter();
+      const { jobs, enqueued } = service(counter, { budget });
+      const { job } = await jobs.create('tenant-a', body);
+      expect(counter.log).toEqual([{ round: 1, call: 'intake pipeline' }]);
+      expect(enqueued[0]?.reservation).toMatchObject({ tenant: 'tenant-a', count: 1, unitMicros: 35_000 });
+      expect(job).not.toHaveProperty('cost'); // queued: no cost yet
+    }
   });
 });

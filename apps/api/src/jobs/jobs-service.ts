@@ -1,4 +1,4 @@
-import type { QuotaRefusal, ReadyList } from '@foley/shared/dispatch/ready-entry';
+import type { ReadyList } from '@foley/shared/dispatch/ready-entry';
 import { ApiError, notFound } from '@foley/shared/errors';
 import { newId } from '@foley/shared/ids';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
@@ -7,15 +7,15 @@ import type { CreateJobBody, DubJobData, DubJobResult, JobStatus } from '@foley/
 import type { OnJobFinished } from '@foley/shared/jobs/finished';
 import { withModelDefaults } from '@foley/shared/jobs/model';
 import { createJobSignalStore } from '@foley/shared/jobs/signals';
-import { indexTenantJob } from '@foley/shared/jobs/tenant-index';
 import { type JobView, toJobView } from '@foley/shared/jobs/view';
-import { dubJobOptions, JOB_RETENTION, QUEUES } from '@foley/shared/queues/catalog';
+import { JOB_RETENTION } from '@foley/shared/queues/catalog';
 import type { ReserveRequest } from '@foley/shared/spend/ledger';
 import { type EstimatedCost, estimate as estimateCost } from '@foley/shared/spend/money';
 import type { Queue } from 'bullmq';
 import type { RejectedItem } from '../batches/parsing/raw-item';
 import type { Spend } from '../spend/spend';
 import { type Idempotency, requestInProgress } from './idempotency';
+import { createJobIntake, type JobIntake } from './job-intake';
 import type { CanceledJobRecord, JobReader } from './job-reader';
 import type { UrlPolicy } from './url-policy';
 
@@ -32,6 +32,8 @@ export interface JobsServiceDeps {
   /** TENANT_MAX_QUEUED of a tenant. */
   maxQueued: (tenant: string) => number | undefined;
   attempts: number;
+  /** How an accepted job reaches Redis (default: one pipeline on `queue`'s connection; tests pass fakes). */
+  intake?: JobIntake;
   /** Prices and budgets; without it jobs carry no price and nothing is reserved (unit tests). */
   spend?: Spend;
   now?: () => number;
@@ -68,18 +70,20 @@ export interface JobsService {
   cancel(tenant: string, id: string): Promise<JobView>;
 }
 
-/** TENANT_MAX_QUEUED refused `adding` more jobs; nothing was enqueued. */
-export function quotaExceeded(refusal: QuotaRefusal, adding: number): ApiError {
-  return new ApiError(
-    'quota_exceeded',
-    `at most ${refusal.limit} unfinished jobs per tenant (TENANT_MAX_QUEUED); ${refusal.current} are queued or processing, ${adding} more would pass it`,
-    { limit: refusal.limit, current: refusal.current, requested: adding },
-  );
-}
-
 export function createJobsService(deps: JobsServiceDeps): JobsService {
   const now = deps.now ?? Date.now;
   const signals = createJobSignalStore({ redis: deps.redis, keys: deps.keys });
+  const intake =
+    deps.intake ??
+    createJobIntake({
+      queue: deps.queue,
+      redis: deps.redis,
+      keys: deps.keys,
+      ready: deps.ready,
+      spend: deps.spend,
+      attempts: deps.attempts,
+      now,
+    });
 
   /** Builds the stored payload of a job; shared with batches so both enqueue the same shape. */
   function buildJobData(tenant: string, body: CreateJobBody, extra: Partial<DubJobData> = {}): DubJobData {
@@ -113,57 +117,20 @@ export function createJobsService(deps: JobsServiceDeps): JobsService {
         if (!taken) throw requestInProgress();
       }
     }
-    const reservation = reservationOf(data);
-    // A budget is checked before anything is enqueued (one more round trip); without one the
-    // reservation is only bookkeeping and goes out with the rest.
-    const budgeted = reservation !== undefined && deps.spend?.hasBudget(tenant) === true;
-    let reserving: Promise<boolean> = Promise.resolve(false);
-    let refusal: QuotaRefusal | undefined;
-    // Frees the Idempotency-Key for a retry once the job is certainly not there (retried when Redis is back).
-    const releaseClaim = async () => {
-      if (!idempotencyKey) return;
-      await deps.idempotency.release(
-        tenant,
-        idempotencyKey,
-        data.id,
-        async () => (await deps.queue.getJob(data.id)) === undefined,
-      );
-    };
     try {
-      if (reservation && budgeted) {
-        reserving = Promise.resolve(deps.spend?.reserve(reservation)).then(() => true);
-        await reserving;
-      } else if (reservation) {
-        reserving = Promise.resolve(deps.spend?.reserve(reservation)).then(
-          () => true,
-          () => false,
+      // One round trip: BullMQ's add, then (same pipeline) budget, quota, tenant index and listing.
+      await intake.enqueue(data, { limit: deps.maxQueued(tenant), reservation: reservationOf(data) });
+    } catch (error) {
+      // Frees the Idempotency-Key for a retry once the job is certainly not there (retried when Redis is back).
+      if (idempotencyKey) {
+        await deps.idempotency.release(
+          tenant,
+          idempotencyKey,
+          data.id,
+          async () => (await deps.queue.getJob(data.id)) === undefined,
         );
       }
-      // One round trip for the index entry and the parked job together (the index is read by id, so a
-      // listed id whose job is not there yet reads as expired for a moment, never wrong); then the job is
-      // listed for the fal dispatcher (after the add: a listed job always exists) and counted against
-      // TENANT_MAX_QUEUED in the same step.
-      await Promise.all([
-        indexTenantJob(deps.redis, deps.keys.tenantJobs(tenant), data.id, now()),
-        deps.queue.add(QUEUES.dubbing.jobs.dub, data, dubJobOptions(data.id, deps.attempts)),
-        ...(budgeted ? [] : [reserving]),
-      ]);
-      refusal = await deps.ready.add(tenant, [data], { reserve: 1, limit: deps.maxQueued(tenant) });
-      if (refusal) {
-        await deps.queue.remove(data.id);
-        await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id);
-      }
-    } catch (error) {
-      await releaseClaim();
-      await deps.redis.zrem(deps.keys.tenantJobs(tenant), data.id).catch(() => {});
-      const held = await reserving.catch(() => false);
-      if (reservation && held) await deps.spend?.unreserve(reservation).catch(() => {});
       throw error;
-    }
-    if (refusal) {
-      await releaseClaim();
-      if (reservation && (await reserving)) await deps.spend?.unreserve(reservation).catch(() => {});
-      throw quotaExceeded(refusal, 1);
     }
     // The answer is built from what was just written: re-reading it would cost three more round trips
     // and could only add a worker's progress, which the client learns from GET anyway.

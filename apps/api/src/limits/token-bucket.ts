@@ -1,4 +1,6 @@
+import { holdWrites } from '@foley/shared/infra/hold-writes';
 import type { RedisClient } from '@foley/shared/infra/redis';
+import { redisScript } from '@foley/shared/infra/redis-script';
 
 /**
  * A token bucket in Redis, shared by every API replica: `rate` tokens a second up to `burst`. One
@@ -39,22 +41,22 @@ export interface TokenBucket {
 }
 
 export function createTokenBucket(opts: {
-  redis: Pick<RedisClient, 'eval'>;
+  redis: RedisClient;
   rate: number;
   burst: number;
   now?: () => number;
 }): TokenBucket {
   const now = opts.now ?? Date.now;
+  const take = redisScript(opts.redis, 'foleyRateTake', TAKE, 1);
   return {
     async take(key) {
-      const [allowed, remaining, wait, full] = (await opts.redis.eval(
-        TAKE,
-        1,
-        key,
-        now(),
-        opts.rate,
-        opts.burst,
-      )) as [number, number, number, number];
+      holdWrites(opts.redis); // the takes of one loop iteration leave in one socket write
+      const [allowed, remaining, wait, full] = (await take(key, now(), opts.rate, opts.burst)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
       return { allowed: allowed === 1, remaining, retryAfterMs: wait, fullInMs: full };
     },
   };

@@ -8,6 +8,7 @@ import type { TenantValues } from '@foley/shared/dispatch/tenant-values';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { Logger } from '@foley/shared/infra/logger';
 import type { RedisClient } from '@foley/shared/infra/redis';
+import { QUEUES } from '@foley/shared/queues/catalog';
 import { Job, type Queue } from 'bullmq';
 import type { FalAccountConfig } from '../config';
 import type { FalGateway } from './fal';
@@ -15,6 +16,8 @@ import { createFalDispatch, type FalDispatch } from './fal-dispatch';
 
 export interface FalAccounts {
   dispatchers: FalDispatch[];
+  /** Writes the account registry again (it expires: ACCOUNTS_TTL_SECONDS); the worker calls it every ACCOUNTS_REFRESH_MS. */
+  register(): Promise<void>;
   /** The gateway and slots of the account serving `tenant`. */
   route(tenant: string): { fal: FalGateway; slots: FalDispatch };
   /** For the `foley_fal_account_state` gauge. */
@@ -38,13 +41,17 @@ export async function createFalAccounts(opts: {
   const { config, redis, keys, logger } = opts;
   const mapped = Object.entries(config.TENANT_FAL_ACCOUNTS.byTenant);
   const promote = async (id: string) => {
-    const job = await Job.fromId(opts.queue, id);
-    if (!job) return 'missing' as const;
-    // Not in `delayed` (running, or already promoted): it finds its slot when it asks.
-    return job.promote().then(
-      () => 'promoted' as const,
-      () => 'busy' as const,
-    );
+    // A handle, not a read: promoting needs only the id, and Job.fromId would fetch and parse the whole
+    // job hash first. Only a refused promote asks whether the job still exists.
+    const handle = new Job(opts.queue, QUEUES.dubbing.jobs.dub, {}, {}, id);
+    try {
+      await handle.promote();
+      return 'promoted' as const;
+    } catch {
+      const exists = await redis.exists(opts.queue.toKey(id));
+      // Not in `delayed` (running, or already promoted): it finds its slot when it asks.
+      return exists === 1 ? ('busy' as const) : ('missing' as const);
+    }
   };
   const byName = new Map(
     opts.accounts.map((account, i) => {
@@ -68,14 +75,17 @@ export async function createFalAccounts(opts: {
       return [account.name, { dispatch, fal: opts.gateway(account) }] as const;
     }),
   );
-  await writeAccounts(
-    redis,
-    keys,
-    opts.accounts.map((a) => ({ name: a.name, concurrency: a.concurrency })),
-  );
+  const register = () =>
+    writeAccounts(
+      redis,
+      keys,
+      opts.accounts.map((a) => ({ name: a.name, concurrency: a.concurrency })),
+    );
+  await register();
   const dispatchers = [...byName.values()].map((a) => a.dispatch);
   return {
     dispatchers,
+    register,
     route(tenant) {
       const entry = byName.get(accountOf(tenant, config.TENANT_FAL_ACCOUNTS, opts.accounts)) as {
         dispatch: FalDispatch;

@@ -1,3 +1,5 @@
+import { JOB_RETENTION } from '@foley/shared/queues/catalog';
+
 /**
  * The dispatcher's Lua, one atomic step per call. Every key arrives in KEYS (Cluster-safe: all share the
  * deployment's prefix, so one hash tag in QUEUE_PREFIX puts them in one slot); nothing is computed here.
@@ -11,8 +13,15 @@
  * the account's virtual time, so a newcomer starts level, not with credit) gets the next slot, and its
  * pass grows by 1 / weight. Within the tenant, the first ready entry (priority, then age). Cost: O(log N)
  * per dispatch in the ready list, O(tenants + slots) per call; nothing per waiting job.
+ *
+ * Every key here expires or empties: the slot, owner and grant sets and the ready list lose their last
+ * member when the last job ends (Redis then deletes them); the account state hash, which outlives any
+ * one job, gets the failed-job retention again on every write, so an account no longer used is gone
+ * with its last job.
  */
 const PRELUDE = `
+local stateTtl = ${JOB_RETENTION.failedSeconds}
+local function keep() redis.call('EXPIRE', KEYS[6], stateTtl) end
 local now = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
@@ -57,6 +66,7 @@ local function budget()
     if now >= tonumber(st[2] or '0') then
       redis.call('HSET', KEYS[6], 'state', 'active', 'since', now)
       redis.call('HDEL', KEYS[6], 'reason', 'until', 'next_at')
+      keep()
       return maxGrants, 'active'
     end
     if now < tonumber(st[4] or '0') then return 0, '' end
@@ -123,6 +133,7 @@ local function dispatch(granted)
     elseif state == 'slowed' then
       redis.call('HSET', KEYS[6], 'next_at', now + slowInterval)
     end
+    keep()
   end
   return change
 end
@@ -204,6 +215,7 @@ if want == 'paused' then
     redis.call('HSET', KEYS[6], 'state', 'paused', 'reason', ARGV[14], 'since', now,
       'probe_at', tonumber(ARGV[15]), 'probe_ms', 10000)
     redis.call('HDEL', KEYS[6], 'until', 'next_at')
+    keep()
     return 'paused'
   end
   return ''
@@ -212,6 +224,7 @@ end
 -- 403), so the account is only slowed; staying paused would push the next probe ever further out.
 if state == 'paused' then redis.call('HDEL', KEYS[6], 'probe_at', 'probe_ms') end
 redis.call('HSET', KEYS[6], 'next_at', tonumber(ARGV[15]), 'until', tonumber(ARGV[15]) + 10000, 'reason', ARGV[14])
+keep()
 if state ~= 'slowed' then
   redis.call('HSET', KEYS[6], 'state', 'slowed', 'since', now)
   return 'slowed'
@@ -222,6 +235,7 @@ return ''`;
 export const ACCEPTED = `${PRELUDE}
 local state = redis.call('HGET', KEYS[6], 'state')
 redis.call('HSET', KEYS[6], 'ok', '1')
+keep()
 if state == 'paused' then
   redis.call('HSET', KEYS[6], 'state', 'active', 'since', now)
   redis.call('HDEL', KEYS[6], 'reason', 'probe_at', 'probe_ms')

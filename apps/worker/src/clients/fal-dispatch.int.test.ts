@@ -328,3 +328,35 @@ describe('fal dispatch (real Redis)', () => {
     expect(promoted).toEqual([first, first, next]);
   });
 });
+
+describe('fal dispatch keys (real Redis)', () => {
+  it('every key it writes expires or empties: the account state hash keeps a TTL through grants, submits and refusals', async () => {
+    const t = setup({ concurrency: 2 });
+    const [a, b] = await t.list('acme', 3);
+    const state = t.keys.falAccountState('main');
+    const ttl = () => redis.ttl(state);
+    await t.dispatch.tick();
+    expect(await ttl()).toBeGreaterThan(0);
+    await redis.persist(state);
+    await t.dispatch.accepted();
+    expect(await ttl()).toBeGreaterThan(0);
+    await redis.persist(state);
+    await t.dispatch.refused(
+      a as string,
+      { tenant: 'acme' },
+      { reason: 'fal_rate_limited', retryAfterMs: 100 },
+    );
+    expect(await ttl()).toBeGreaterThan(0);
+    await redis.persist(state);
+    t.advance(20_000);
+    await t.dispatch.release(b as string);
+    expect(await ttl()).toBeGreaterThan(0);
+    // The rest of the account's keys empty out (Redis deletes an empty ZSET or HASH) once its jobs end.
+    for (const id of t.promoted) await t.dispatch.release(id);
+    await t.dispatch.tick();
+    for (const id of t.promoted) await t.dispatch.release(id);
+    const left = await redis.keys(`${t.keys.falSlots('main').replace(/:slots$/, '')}:*`);
+    expect(left).toEqual([state]);
+    expect(await redis.exists(t.keys.dispatchReady(), t.keys.dispatchTenants())).toBe(0);
+  });
+});

@@ -2,6 +2,7 @@ import type { AccountRefusalReason, AccountStateName } from '@foley/shared/dispa
 import { type ReadyTicket, readyEntry } from '@foley/shared/dispatch/ready-entry';
 import type { FoleyKeys } from '@foley/shared/infra/keys';
 import type { RedisClient } from '@foley/shared/infra/redis';
+import { type RedisScript, redisScript } from '@foley/shared/infra/redis-script';
 import { ACCEPTED, ACQUIRE, DISPATCH, FORCE, REFUSED, RELEASE } from './fal-dispatch-lua';
 
 /**
@@ -90,8 +91,19 @@ export function createFalDispatch(opts: FalDispatchOptions): FalDispatch {
     pairs(opts.maxRunning),
     opts.slowIntervalMs ?? 1_000,
   ];
-  const run = (script: string, ...extra: Array<string | number>) =>
-    redis.eval(script, keyList.length, ...keyList, ...common(), ...extra);
+  // Sent as EVALSHA: the scripts share a 4 KB prelude that EVAL would carry on every call.
+  const define = (name: string, lua: string) =>
+    redisScript(redis, `foleyDispatch${name}`, lua, keyList.length);
+  const scripts = {
+    acquire: define('Acquire', ACQUIRE),
+    force: define('Force', FORCE),
+    release: define('Release', RELEASE),
+    refused: define('Refused', REFUSED),
+    accepted: define('Accepted', ACCEPTED),
+    dispatch: define('Tick', DISPATCH),
+  };
+  const run = (script: RedisScript, ...extra: Array<string | number>) =>
+    script(...keyList, ...common(), ...extra);
 
   const report = (change: unknown, reason?: string) => {
     if (change === 'active' || change === 'paused' || change === 'slowed')
@@ -115,7 +127,7 @@ export function createFalDispatch(opts: FalDispatchOptions): FalDispatch {
     account,
     async tryAcquire(jobId, ticket) {
       const entry = readyEntry({ id: jobId, ...ticket });
-      const [outcome, change, others] = (await run(ACQUIRE, jobId, entry, ticket.tenant)) as [
+      const [outcome, change, others] = (await run(scripts.acquire, jobId, entry, ticket.tenant)) as [
         string,
         string,
         string[],
@@ -125,11 +137,11 @@ export function createFalDispatch(opts: FalDispatchOptions): FalDispatch {
       return outcome === 'held';
     },
     async forceAcquire(jobId, tenant = '') {
-      await run(FORCE, jobId, '', tenant);
+      await run(scripts.force, jobId, '', tenant);
     },
     renew: async (jobId) => void (await redis.zadd(keys.falSlots(account), 'XX', now() + leaseMs, jobId)),
     async release(jobId) {
-      const [change, granted] = (await run(RELEASE, jobId)) as [string, string[]];
+      const [change, granted] = (await run(scripts.release, jobId)) as [string, string[]];
       report(change);
       if (granted.length) await promoteAll(granted);
     },
@@ -139,7 +151,7 @@ export function createFalDispatch(opts: FalDispatchOptions): FalDispatch {
       const state = why.reason === 'fal_rate_limited' ? 'slowed' : 'paused';
       const next = now() + (why.retryAfterMs ?? (state === 'paused' ? 5_000 : 1_000));
       const change = await run(
-        REFUSED,
+        scripts.refused,
         jobId,
         entry,
         ticket.tenant,
@@ -153,10 +165,10 @@ export function createFalDispatch(opts: FalDispatchOptions): FalDispatch {
       return true;
     },
     async accepted() {
-      report(await run(ACCEPTED));
+      report(await run(scripts.accepted));
     },
     async tick() {
-      const [change, granted, stale] = (await run(DISPATCH, opts.staleGrantMs ?? 3_000)) as [
+      const [change, granted, stale] = (await run(scripts.dispatch, opts.staleGrantMs ?? 3_000)) as [
         string,
         string[],
         string[],

@@ -12,6 +12,11 @@ export interface DubJob {
   data: DubJobData;
   readonly attemptsMade: number;
   readonly maxAttempts: number;
+  /**
+   * True once any run of the job recorded a phase. Until then the job's view derives the phase itself
+   * (`preflight`, or `submitted` once the request id is saved), so those two cost no write.
+   */
+  readonly hasProgress: boolean;
   updateData(data: DubJobData): Promise<void>;
   updateProgress(progress: DubJobProgress): Promise<void>;
   /**

@@ -103,7 +103,9 @@ export async function waitForFal(job: DubJob, requestId: string, deps: DubDeps):
         throw error;
     }
 
-    await deps.slots.renew(job.id);
+    // The first round follows the acquire (or the forced hold of a resumed request), which set a fresh
+    // lease; every later round, at most a poll interval apart, renews it.
+    if (polls > 0) await deps.slots.renew(job.id);
     const delay = Math.min(
       pollDelay(polls++, { firstMs: config.pollFirstMs, maxMs: pollMaxMs }),
       deadline - deps.now(),

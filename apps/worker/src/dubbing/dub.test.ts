@@ -42,14 +42,9 @@ describe('processDubJob', () => {
     expect(fal.calls.submit).toBe(1);
     expect(job.data.fal_request_id).toBe('req_1');
     expect(job.data.fal_submit_started_at).toBeUndefined();
-    expect(job.progress.map((p) => p.phase)).toEqual([
-      'preflight',
-      'submitted',
-      'in_queue',
-      'in_progress',
-      'uploading',
-    ]);
-    expect(job.progress[2]).toEqual({ phase: 'in_queue', queue_position: 2 });
+    // A first run writes no `preflight` nor `submitted`: its view derives both (no phase recorded yet).
+    expect(job.progress.map((p) => p.phase)).toEqual(['in_queue', 'in_progress', 'uploading']);
+    expect(job.progress[0]).toEqual({ phase: 'in_queue', queue_position: 2 });
     expect(uploads.get('jobs/job_test/video.mp4')).toBe('MP4!');
     expect(uploads.get('jobs/job_test/audio.mp3')).toBe('MP3');
     expect(result).toMatchObject({
@@ -58,6 +53,28 @@ describe('processDubJob', () => {
       audio: { key: 'jobs/job_test/audio.mp3', content_type: 'audio/mpeg', file_size: 3 },
     });
     expect(outcomes).toEqual([{ status: 'completed', result }]);
+  });
+
+  it('renews the fal slot lease on every round of the wait but the first, which follows the acquire', async () => {
+    const fal = fakeFal([
+      { status: 'IN_QUEUE', queuePosition: 0 },
+      { status: 'IN_PROGRESS' },
+      { status: 'IN_PROGRESS' },
+      { status: 'COMPLETED' },
+    ]);
+    const { deps } = fakeDeps({ fal });
+    const renewed: string[] = [];
+    deps.slots = { ...deps.slots, renew: async (id) => void renewed.push(id) };
+    await processDubJob(fakeJob(), deps);
+    expect(renewed).toEqual(['job_test', 'job_test']);
+  });
+
+  it('a re-run overwrites the phase its last run left: preflight and submitted are written again', async () => {
+    const fal = fakeFal([{ status: 'IN_PROGRESS' }, { status: 'COMPLETED' }]);
+    const { deps } = fakeDeps({ fal });
+    const job = fakeJob({}, { made: 1, max: 3 }, { phase: 'uploading' });
+    await processDubJob(job, deps);
+    expect(job.progress.map((p) => p.phase)).toEqual(['preflight', 'submitted', 'in_progress', 'uploading']);
   });
 
   it('on its way to completed, writes the slot, the phase and the cleanup without waiting on each in turn', async () => {
@@ -126,8 +143,6 @@ describe('processDubJob', () => {
     const job = fakeJob();
     await processDubJob(job, deps);
     expect(job.progress.map((p) => p.phase)).toEqual([
-      'preflight',
-      'submitted',
       'in_queue',
       'in_progress',
       'in_queue',

@@ -133,7 +133,8 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
   } else {
     const passedAt = Date.parse(job.data.preflight_passed_at ?? '');
     if (!(deps.now() - passedAt < PREFLIGHT_VALID_MS)) {
-      await job.updateProgress({ phase: 'preflight' });
+      // A first run's view already says `preflight`; a re-run overwrites the phase its last run left.
+      if (job.hasProgress) await job.updateProgress({ phase: 'preflight' });
       const preflightStart = deps.now();
       await deps.preflight(job.data.input.video_url);
       if (deps.pinInput) {
@@ -255,7 +256,8 @@ async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
       'Redis replicas did not acknowledge the saved fal request id in time',
     );
   }
-  await job.updateProgress({ phase: 'submitted' });
+  // Without a recorded phase the view says `submitted` from the saved request id alone.
+  if (job.hasProgress) await job.updateProgress({ phase: 'submitted' });
   return requestId;
 }
 

@@ -71,6 +71,10 @@ export function asDubJob(job: Job<DubJobData, DubJobResult>, queue: QueueBase): 
     },
     attemptsMade: job.attemptsMade,
     maxAttempts: job.opts.attempts ?? 1,
+    get hasProgress() {
+      // BullMQ reads an unset progress as 0.
+      return typeof job.progress === 'object' && job.progress !== null;
+    },
     updateData: (data) => job.updateData(data),
     updateProgress: (progress) => job.updateProgress(progress),
     recordedResult: async () => (await Job.fromId<DubJobData>(queue, job.id as string))?.data.result,

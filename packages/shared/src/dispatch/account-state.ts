@@ -47,13 +47,20 @@ export interface AccountInfo {
   concurrency: number;
 }
 
+/**
+ * The registry lapses a day after the last worker wrote it: every worker writes it at start and again
+ * every `ACCOUNTS_REFRESH_MS`, so it lives as long as the deployment runs and no longer.
+ */
+export const ACCOUNTS_TTL_SECONDS = 24 * 3600;
+export const ACCOUNTS_REFRESH_MS = 3600_000;
+
 /** The worker's accounts (names and limits, never keys), for the API's status and overview. */
 export async function writeAccounts(
   redis: Pick<RedisClient, 'set'>,
   keys: FoleyKeys,
   accounts: AccountInfo[],
 ) {
-  await redis.set(keys.dispatchAccounts(), JSON.stringify(accounts));
+  await redis.set(keys.dispatchAccounts(), JSON.stringify(accounts), 'EX', ACCOUNTS_TTL_SECONDS);
 }
 
 export async function readAccounts(redis: Pick<RedisClient, 'get'>, keys: FoleyKeys): Promise<AccountInfo[]> {

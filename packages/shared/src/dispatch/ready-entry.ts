@@ -1,5 +1,6 @@
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
+import { redisScript } from '../infra/redis-script';
 
 /**
  * The ready list, owned here: jobs waiting for a fal slot, one lexicographic ZSET for the deployment
@@ -28,21 +29,36 @@ export function readyEntry(t: ReadyTicket): string {
   return `${t.tenant}|${PRIORITY.max - p}|${t.id}`;
 }
 
+/**
+ * The ready list's steps as Lua functions, so a script that does more in the same atomic step (the
+ * API's intake, `apps/api/src/jobs/intake-script.ts`) runs exactly these. `ready_room`: whether
+ * `reserve` more open jobs fit under `limit` ('' = none), and the count now; `ready_count`: counts
+ * them; `ready_list`: lists entries and wakes the dispatchers.
+ */
+export const READY_LUA = `
+local function ready_room(open_key, limit, reserve)
+  local open = tonumber(redis.call('GET', open_key) or '0')
+  return limit == '' or open + reserve <= tonumber(limit), open
+end
+local function ready_count(open_key, reserve, open)
+  if reserve > 0 then return redis.call('INCRBY', open_key, reserve) end
+  return open
+end
+local function ready_list(ready_key, tenants_key, nudge, tenant, entries, first, step)
+  for i = first, #entries, step do redis.call('ZADD', ready_key, 0, entries[i]) end
+  redis.call('ZADD', tenants_key, 'NX', 0, tenant)
+  redis.call('PUBLISH', nudge, '1')
+end
+`;
+
 // KEYS: ready, tenants, tenant open-jobs counter (the tenant index is written beside the job's add).
 // ARGV: nudge channel, tenant, limit ('' = none), count to reserve, then entry, id pairs.
 // Over the limit: nothing is written; returns {0, open}. Else {1, open after}.
-const ENQUEUE = `
-local open = tonumber(redis.call('GET', KEYS[3]) or '0')
-local reserve = tonumber(ARGV[4])
-if ARGV[3] ~= '' and open + reserve > tonumber(ARGV[3]) then return {0, open} end
-if reserve > 0 then open = redis.call('INCRBY', KEYS[3], reserve) end
-if #ARGV >= 5 then
-  for i = 5, #ARGV, 2 do
-    redis.call('ZADD', KEYS[1], 0, ARGV[i])
-  end
-  redis.call('ZADD', KEYS[2], 'NX', 0, ARGV[2])
-  redis.call('PUBLISH', ARGV[1], '1')
-end
+const ENQUEUE = `${READY_LUA}
+local fits, open = ready_room(KEYS[3], ARGV[3], tonumber(ARGV[4]))
+if not fits then return {0, open} end
+open = ready_count(KEYS[3], tonumber(ARGV[4]), open)
+if #ARGV >= 5 then ready_list(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV, 5, 2) end
 return {1, open}`;
 
 // KEYS: open counter, finished-per-day hash; ARGV: count, day, hash ttl seconds.
@@ -62,6 +78,13 @@ export interface QuotaRefusal {
   current: number;
 }
 
+/** KEYS: open counter, ready list, tenant ring. ARGV: tenant, limit ('' = none), entry, nudge channel. */
+export interface ListingStep {
+  keys: [open: string, ready: string, tenants: string];
+  args: [tenant: string, limit: number | '', entry: string, nudge: string];
+  refusal(open: number): QuotaRefusal;
+}
+
 export interface ReadyList {
   /**
    * Lists jobs (already in BullMQ, parked) in the ready list and wakes the
@@ -73,6 +96,11 @@ export interface ReadyList {
     tickets: ReadyTicket[],
     quota?: { reserve: number; limit?: number | undefined },
   ): Promise<QuotaRefusal | undefined>;
+  /**
+   * One job's listing as a step of a bigger script (`READY_LUA`'s functions, the API's intake): counted
+   * against `limit` and listed, or refused with nothing written.
+   */
+  listing(ticket: ReadyTicket, limit: number | undefined): ListingStep;
   /** A queued job canceled by its client: its entry goes (a missed one is dropped at dispatch). */
   remove(ticket: ReadyTicket): Promise<void>;
   /** A job ended: the tenant's open count goes down, its finished-today count up. */
@@ -92,22 +120,14 @@ export function createReadyList(deps: {
 }): ReadyList {
   const { redis, keys } = deps;
   const now = deps.now ?? Date.now;
+  const enqueue = redisScript(redis, 'foleyReadyEnqueue', ENQUEUE, 3);
+  const finished = redisScript(redis, 'foleyReadyFinished', FINISHED, 2);
   const lower = async (tenant: string, count: number, today: string) =>
-    void (await redis.eval(
-      FINISHED,
-      2,
-      keys.tenantOpenJobs(tenant),
-      keys.tenantFinished(tenant),
-      count,
-      today,
-      3 * 86_400,
-    ));
+    void (await finished(keys.tenantOpenJobs(tenant), keys.tenantFinished(tenant), count, today, 3 * 86_400));
   return {
     async add(tenant, tickets, quota) {
       const args = tickets.flatMap((t) => [readyEntry(t), t.id]); // (id: kept for the pairs' shape)
-      const [ok, open] = (await redis.eval(
-        ENQUEUE,
-        3,
+      const [ok, open] = (await enqueue(
         keys.dispatchReady(),
         keys.dispatchTenants(),
         keys.tenantOpenJobs(tenant),
@@ -118,6 +138,13 @@ export function createReadyList(deps: {
         ...args,
       )) as [number, number];
       return ok === 1 ? undefined : { limit: quota?.limit ?? 0, current: open };
+    },
+    listing(ticket, limit) {
+      return {
+        keys: [keys.tenantOpenJobs(ticket.tenant), keys.dispatchReady(), keys.dispatchTenants()],
+        args: [ticket.tenant, limit ?? '', readyEntry(ticket), keys.dispatchNudge()],
+        refusal: (open) => ({ limit: limit ?? 0, current: open }),
+      };
     },
     remove: async (ticket) => void (await redis.zrem(keys.dispatchReady(), readyEntry(ticket))),
     finished: (tenant) => lower(tenant, 1, day(now())),

@@ -7,24 +7,38 @@
  */
 
 /**
+ * A reservation's two halves as Lua functions, so a script that does more in the same atomic step (the
+ * API's intake, `apps/api/src/jobs/intake-script.ts`) runs exactly these. `spend_room`: whether
+ * `amount` fits under `limit` (< 0: no budget) in the budget period's hash, with its spent and reserved
+ * before; `spend_reserve`: writes the reservation into the day and month hashes.
+ */
+export const SPEND_LUA = `
+local function spend_room(period_key, amount, limit)
+  local spent = tonumber(redis.call('HGET', period_key, 'spent') or '0')
+  local reserved = tonumber(redis.call('HGET', period_key, 'reserved') or '0')
+  return limit < 0 or spent + reserved + amount <= limit, spent, reserved
+end
+local function spend_reserve(day, month, amount, count, batch, ttl)
+  redis.call('HINCRBY', day, 'reserved', amount)
+  redis.call('HINCRBY', day, 'jobs:queued', count)
+  if batch ~= '' then redis.call('HINCRBY', day, 'batch:' .. batch .. ':jobs', count) end
+  redis.call('HINCRBY', month, 'reserved', amount)
+  redis.call('EXPIRE', day, ttl)
+  redis.call('EXPIRE', month, ttl)
+end
+`;
+
+/**
  * KEYS: day, month, budget period key (= day or month). ARGV: amount, count, limit (-1: none),
  * ttl seconds, batch id ('' for none), dry (1: check only).
  * Returns {accepted 0|1, spent, reserved} of the budget period before this reservation.
  */
-export const RESERVE = `
+export const RESERVE = `${SPEND_LUA}
 local amount = tonumber(ARGV[1])
-local count = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-local spent = tonumber(redis.call('HGET', KEYS[3], 'spent') or '0')
-local reserved = tonumber(redis.call('HGET', KEYS[3], 'reserved') or '0')
-if limit >= 0 and spent + reserved + amount > limit then return {0, spent, reserved} end
+local fits, spent, reserved = spend_room(KEYS[3], amount, tonumber(ARGV[3]))
+if not fits then return {0, spent, reserved} end
 if ARGV[6] == '1' then return {1, spent, reserved} end
-redis.call('HINCRBY', KEYS[1], 'reserved', amount)
-redis.call('HINCRBY', KEYS[1], 'jobs:queued', count)
-if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[1], 'batch:' .. ARGV[5] .. ':jobs', count) end
-redis.call('HINCRBY', KEYS[2], 'reserved', amount)
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+spend_reserve(KEYS[1], KEYS[2], amount, tonumber(ARGV[2]), ARGV[5], ARGV[4])
 return {1, spent, reserved}`;
 
 /**

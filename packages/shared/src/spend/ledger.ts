@@ -1,6 +1,7 @@
 import { ApiError } from '../errors';
 import type { FoleyKeys } from '../infra/keys';
 import type { RedisClient } from '../infra/redis';
+import { redisScript } from '../infra/redis-script';
 import type { JobStatus } from '../jobs/contract';
 import { type Budget, dayOf, daysBetween, monthOf } from './budgets';
 import { RESERVE, SETTLE, UNRESERVE } from './ledger-scripts';
@@ -65,10 +66,26 @@ export interface Usage {
   groups?: UsageGroup[];
 }
 
+/**
+ * KEYS: day, month, budget period (= day or month). ARGV: amount, count, limit (-1: none), ttl seconds,
+ * batch id ('' for none).
+ */
+export interface ReservationStep {
+  keys: [day: string, month: string, period: string];
+  args: [amount: number, count: number, limit: number, ttlSeconds: number, batchId: string];
+  /** From `spend_room`'s answer (the period's spent and reserved before): the state after, or the 402. */
+  outcome(accepted: boolean, spent: number, reserved: number): BudgetState | undefined;
+}
+
 /** The one owner of a tenant's spend in Redis: reservations at acceptance, settlement at the end. */
 export interface SpendLedger {
   /** Reserves atomically against the tenant's budget; throws `402 budget_exceeded` whole or not at all. */
   reserve(req: ReserveRequest): Promise<BudgetState | undefined>;
+  /**
+   * The reservation as a step of a bigger script (`SPEND_LUA`'s `spend_room` then `spend_reserve`, in
+   * the API's intake): its keys and arguments, and what the reply means (throws `402 budget_exceeded`).
+   */
+  reservation(req: ReserveRequest): ReservationStep;
   /** Gives back a reservation whose jobs were never enqueued (the add failed). */
   unreserve(req: ReserveRequest): Promise<void>;
   /** Settles a finished job once; true when this call settled it. */
@@ -83,19 +100,14 @@ export interface SpendLedger {
   periodSpend(tenant: string, at: number): Promise<PeriodSpend>;
 }
 
-type Script = (...args: Array<string | number>) => Promise<unknown>;
-
 export function createSpendLedger(deps: {
   redis: RedisClient;
   keys: FoleyKeys;
   budgets: Map<string, Budget>;
 }): SpendLedger {
   const { redis, keys } = deps;
-  const commands = redis as RedisClient & Record<string, Script | undefined>;
-  const run = (name: string, lua: string, numberOfKeys: number, args: Array<string | number>) => {
-    if (!commands[name]) redis.defineCommand(name, { numberOfKeys, lua });
-    return (commands[name] as Script)(...args);
-  };
+  const run = (name: string, lua: string, numberOfKeys: number, args: Array<string | number>) =>
+    redisScript(redis, name, lua, numberOfKeys)(...args);
   const periodKeys = (tenant: string, at: number) => {
     const day = keys.spendDay(tenant, dayOf(at));
     const month = keys.spendMonth(tenant, monthOf(at));
@@ -110,33 +122,40 @@ export function createSpendLedger(deps: {
     currency: CURRENCY,
   });
 
+  function reservation(req: ReserveRequest): ReservationStep {
+    const budget = deps.budgets.get(req.tenant);
+    const { day, month } = periodKeys(req.tenant, req.at);
+    const amount = req.count * req.unitMicros;
+    return {
+      keys: [day, month, budget?.period === 'day' ? day : month],
+      args: [amount, req.count, budget ? budget.limitMicros : -1, LEDGER_TTL_SECONDS, req.batchId ?? ''],
+      outcome(accepted, spent, reserved) {
+        if (!budget) return undefined;
+        if (!accepted) {
+          const before = state(budget, spent, reserved);
+          throw new ApiError(
+            'budget_exceeded',
+            `this request would cost ${toUsd(amount)} USD but the ${budget.period === 'day' ? 'daily' : 'monthly'} budget of ${before.budget} USD has ${before.remaining} USD left; nothing was accepted`,
+            { ...before, requested: toUsd(amount) },
+          );
+        }
+        return state(budget, spent, req.dryRun ? reserved : reserved + amount);
+      },
+    };
+  }
+
   return {
     async reserve(req) {
-      const budget = deps.budgets.get(req.tenant);
-      const { day, month } = periodKeys(req.tenant, req.at);
-      const amount = req.count * req.unitMicros;
+      const step = reservation(req);
       const [ok, spent, reserved] = (await run('foleySpendReserve', RESERVE, 3, [
-        day,
-        month,
-        budget?.period === 'day' ? day : month,
-        amount,
-        req.count,
-        budget ? budget.limitMicros : -1,
-        LEDGER_TTL_SECONDS,
-        req.batchId ?? '',
+        ...step.keys,
+        ...step.args,
         req.dryRun ? 1 : 0,
       ])) as [number, number, number];
-      if (!budget) return undefined;
-      if (ok !== 1) {
-        const before = state(budget, spent, reserved);
-        throw new ApiError(
-          'budget_exceeded',
-          `this request would cost ${toUsd(amount)} USD but the ${budget.period === 'day' ? 'daily' : 'monthly'} budget of ${before.budget} USD has ${before.remaining} USD left; nothing was accepted`,
-          { ...before, requested: toUsd(amount) },
-        );
-      }
-      return state(budget, spent, req.dryRun ? reserved : reserved + amount);
+      return step.outcome(ok === 1, spent, reserved);
     },
+
+    reservation,
 
     async unreserve(req) {
       const { day, month } = periodKeys(req.tenant, req.at);
