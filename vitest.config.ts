@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Three levels, one command (`pnpm test`): unit tests need nothing; integration tests talk to real
 // Redis, a real S3-compatible server and the fal emulator; e2e tests drive the running stack over HTTP.
-// The Redis failover suites (test/ha: Cluster, Sentinel, TLS on servers they start) run last, one file
-// at a time: they are CPU-heavy, and timing-sensitive suites must not share the cores with them.
+// The Redis failover suites (test/ha: Cluster, Sentinel, TLS on servers they start) run after the rest,
+// one file at a time: they are CPU-heavy, and timing-sensitive suites must not share the cores with
+// them; the chaos suite (test/chaos) runs last of all, for the same reason.
 export default defineConfig({
   test: {
     maxWorkers: 2,
@@ -47,12 +48,14 @@ export default defineConfig({
       },
       {
         test: {
-          // pnpm test:chaos (short run also in pnpm test): separate processes, faults, one file.
+          // The short chaos run (~2 min): worker processes, a Redis of its own, faults. Last, after the
+          // ha suites, alone on the cores (`pnpm test:chaos` runs it by itself; CHAOS_JOBS for the full size).
           name: 'chaos',
           include: ['test/chaos/**/*.chaos.ts'],
           testTimeout: 120_000,
-          hookTimeout: 600_000,
+          hookTimeout: 1_200_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
       {

@@ -60,6 +60,12 @@ export const workerConfigSchema = z
     FAL_START_TIMEOUT: duration
       .refine((ms) => ms >= 2_000, { message: 'must be at least 2s (fal counts it in whole seconds, > 1)' })
       .optional(),
+    /**
+     * Backoff of a job waiting out an S3 or Redis outage or fal's back-pressure (no attempt used; until
+     * FAL_DEADLINE): the first and the largest delay.
+     */
+    WAIT_RETRY_FIRST: duration.default(2_000),
+    WAIT_RETRY_MAX: duration.default(60_000),
     FAL_POLL_FIRST: duration.default(1_000),
     FAL_POLL_MAX: duration.default(10_000),
     /** A URL where fal can reach the API; when set fal's webhook wakes jobs and polling slows to a safety net. */

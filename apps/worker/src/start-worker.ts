@@ -156,6 +156,7 @@ export async function startWorker(
     slots: first.slots,
     route: accounts.route,
     claimSubmit: signalStore.claimSubmit,
+    submitClaimedAt: signalStore.submitClaimedAt,
     releaseSubmit: signalStore.releaseSubmit,
     lostSubmits: signalStore,
     confirmReplicated: (jobId) => replicaAck.confirm(keys.falSubmitClaim(jobId)),
@@ -198,6 +199,10 @@ export async function startWorker(
       // fal reads a pinned input when the request runs: valid for the whole deadline and an hour more.
       pinnedUrlTtlSeconds: Math.min(7 * 24 * 3600, Math.ceil((config.FAL_DEADLINE + 3600_000) / 1000)),
       maxStatusErrors: 5,
+      waitFirstMs: config.WAIT_RETRY_FIRST,
+      waitMaxMs: config.WAIT_RETRY_MAX,
+      // A live claimer saves fal's answer within one submit call (and the replicas' acknowledgement).
+      submitClaimGraceMs: config.FAL_CALL_TIMEOUT + redisSettings.waitTimeoutMs + config.JOB_LOCK_DURATION,
     },
   };
 

@@ -124,6 +124,7 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
   let cancel = false;
   let clock = 1_000_000;
   const claims = new Set<string>();
+  const claimers = new Map<string, { nonce: string | undefined; at: number }>();
   /** Request ids "fal's callback" recorded on a claim (the API's part, in integration tests). */
   const callbackRequests = new Map<string, string>();
   const deps: DubDeps = {
@@ -154,13 +155,25 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     }),
     preflight: async () => ({}),
     slots: fakeSlots(),
-    claimSubmit: async (id) => !claims.has(id) && Boolean(claims.add(id)),
-    releaseSubmit: async (id) => void claims.delete(id),
+    async claimSubmit(id, nonce) {
+      if (claims.has(id)) return nonce !== undefined && claimers.get(id)?.nonce === nonce;
+      claims.add(id);
+      claimers.set(id, { nonce, at: clock });
+      return true;
+    },
+    submitClaimedAt: async (id) => (claims.has(id) ? claimers.get(id)?.at : undefined),
+    async releaseSubmit(id) {
+      claims.delete(id);
+      claimers.delete(id);
+    },
     lostSubmits: {
       claimedRequest: async (id) => (claims.has(id) ? callbackRequests.get(id) : undefined),
       async abandonSubmit(id) {
         const recorded = claims.has(id) ? callbackRequests.get(id) : undefined;
-        if (!recorded) claims.delete(id);
+        if (!recorded) {
+          claims.delete(id);
+          claimers.delete(id);
+        }
         return recorded;
       },
     },
@@ -190,6 +203,10 @@ export function fakeDeps(overrides: Partial<DubDeps> = {}) {
     uploads,
     outcomes,
     claims,
+    /** Moves the fake clock (claims age, deadlines pass). */
+    advance: (ms: number) => {
+      clock += ms;
+    },
     callbackRequests,
     requestCancel: () => {
       cancel = true;

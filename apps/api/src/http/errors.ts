@@ -1,5 +1,6 @@
 import { ApiError } from '@foley/shared/errors';
 import type { RedisClient } from '@foley/shared/infra/redis';
+import { isRedisUnavailableError } from '@foley/shared/infra/redis-errors';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { noteResponseError } from './request-context';
 
@@ -51,22 +52,11 @@ function toApiError(err: unknown, redis: RedisClient): ApiError {
       e.message,
     );
   }
-  if (redis.status !== 'ready' || isRedisConnectionError(e)) {
+  if (redis.status !== 'ready' || isRedisUnavailableError(e)) {
     return new ApiError('service_unavailable', 'the job store (Redis) is unavailable; retry shortly');
   }
   return new ApiError('internal_error', 'internal error');
 }
-
-/**
- * Errors of a Redis that is down or failing over: connection loss, a Cluster electing a new master for
- * a slot (CLUSTERDOWN, TRYAGAIN, slot refresh), a Sentinel-managed master being replaced (READONLY from
- * a demoted one, MASTERDOWN, LOADING), or the shared WAIT of a replica that is not there (NOREPLICAS).
- */
-const isRedisConnectionError = (e: Error | undefined) =>
-  !!e?.message &&
-  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Command timed out|max retries|CLUSTERDOWN|TRYAGAIN|Failed to refresh slots|Too many Cluster redirections|Cluster isn't ready|All sentinels are unreachable|MASTERDOWN|LOADING|READONLY|NOREPLICAS/i.test(
-    e.message,
-  );
 
 /** Answers 503 at once while Redis is down instead of letting requests queue up behind it. */
 export function requireRedis(redis: RedisClient): RequestHandler {

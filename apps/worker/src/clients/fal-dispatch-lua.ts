@@ -220,7 +220,9 @@ if want == 'paused' then
   end
   return ''
 end
-if state == 'paused' then return '' end
+-- A 429 (to the probe of a paused account): fal took the key and the account this time (a lock answers
+-- 403), so the account is only slowed; staying paused would push the next probe ever further out.
+if state == 'paused' then redis.call('HDEL', KEYS[6], 'probe_at', 'probe_ms') end
 redis.call('HSET', KEYS[6], 'next_at', tonumber(ARGV[15]), 'until', tonumber(ARGV[15]) + 10000, 'reason', ARGV[14])
 keep()
 if state ~= 'slowed' then

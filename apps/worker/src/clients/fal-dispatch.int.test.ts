@@ -186,6 +186,31 @@ describe('fal dispatch (real Redis)', () => {
     expect(t.promoted).toHaveLength(7); // back to the full concurrency
   });
 
+  it('a 429 to the probe of a paused account: fal took the account again, so it is only slowed', async () => {
+    // The chaos suite's full run: a lock, then 429s answered every probe; the account stayed paused with
+    // the probe interval doubling (5, 10, 20 … 160 s) and 239 jobs queued for minutes.
+    const t = setup({ concurrency: 3, slowIntervalMs: 1_000 });
+    const ids = await t.list('acme', 10);
+    await t.dispatch.tick();
+    await t.dispatch.refused(ids[0] as string, { tenant: 'acme' }, { reason: 'fal_account_locked' });
+    for (const id of ids.slice(1, 3)) await t.dispatch.release(id as string);
+    t.advance(5_000);
+    await t.dispatch.tick();
+    expect(t.promoted.slice(3)).toEqual([ids[0]]); // the probe
+    await t.dispatch.refused(
+      ids[0] as string,
+      { tenant: 'acme' },
+      { reason: 'fal_rate_limited', retryAfterMs: 1_000 },
+    );
+    expect(await readAccountState(redis, t.keys, 'main')).toMatchObject({
+      state: 'slowed',
+      reason: 'fal_rate_limited',
+    });
+    t.advance(1_000);
+    await t.dispatch.tick();
+    expect(t.promoted).toHaveLength(5); // one a second after Retry-After, not the next probe 10 s later
+  });
+
   it('a 401 pauses only a key that worked before; a key that never worked fails its job as before', async () => {
     const t = setup();
     const [a] = await t.list('acme', 1);

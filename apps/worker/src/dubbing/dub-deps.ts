@@ -57,6 +57,11 @@ export interface DubDeps {
    * crashed one, or one still running elsewhere after BullMQ gave its lock to another worker).
    */
   claimSubmit: (jobId: string, nonce?: string) => Promise<boolean>;
+  /**
+   * When the job's submit was claimed (ms, the claimer's clock: worker clocks must agree well within
+   * `submitClaimGraceMs`), undefined when unclaimed: tells a stopped claimer from a live one.
+   */
+  submitClaimedAt?: (jobId: string) => Promise<number | undefined>;
   /** Gives the claim back when fal certainly created no request (it refused, or was never reached). */
   releaseSubmit: (jobId: string) => Promise<void>;
   /** The request fal's callback revealed for a submit whose answer was lost (recorded on the claim by the API). */
@@ -100,6 +105,11 @@ export interface DubDeps {
     slotRetryMs: number;
     /** Consecutive failed status polls tolerated before the attempt fails (and BullMQ retries it). */
     maxStatusErrors: number;
+    /** Backoff of a job waiting out an outage or fal's back-pressure (dub-waits.ts): first and largest delay. */
+    waitFirstMs?: number;
+    waitMaxMs?: number;
+    /** A submit claimed longer ago than this, with no saved fal request, was claimed by an attempt that stopped. */
+    submitClaimGraceMs?: number;
     /** How long the presigned URL of a pinned input given to fal stays valid (fal reads it when it runs). */
     pinnedUrlTtlSeconds?: number;
   };

@@ -6,6 +6,7 @@ import type { DubDeps, DubJob } from './dub-deps';
 import { copyOutputs } from './dub-outputs';
 import { recoverLostSubmit } from './dub-recovery';
 import { waitForFal } from './dub-wait';
+import { claimedElsewhere, deferForWait } from './dub-waits';
 import { isControlSignal, JobDeferredError, JobReleasedError } from './job-control';
 
 /**
@@ -31,6 +32,9 @@ export async function processDubJob(job: DubJob, unrouted: DubDeps): Promise<Dub
     }
   } catch (thrown) {
     if (isControlSignal(thrown)) throw thrown;
+    // An outage or fal's back-pressure: waited out (deferred) without using an attempt, up to the deadline.
+    const wait = await deferForWait(job, thrown, deps);
+    if (wait) throw wait;
     const error = toPipelineError(thrown);
     const final = !error.retryable || job.attemptsMade + 1 >= job.maxAttempts;
     const jobError: JobError = { code: error.code, message: error.message };
@@ -200,15 +204,10 @@ async function dub(job: DubJob, deps: DubDeps, log: DubDeps['logger']): Promise<
 async function submitOnce(job: DubJob, deps: DubDeps): Promise<string> {
   // Before the claim: nothing that can fail may sit between the claim and the submit.
   const input = await falInput(job, deps);
+  // Names this submit (fal's callback URL carries it) and this run (its claim is its own if resent).
   const nonce = randomBytes(18).toString('base64url');
-  if (!(await deps.claimSubmit(job.id, nonce))) {
-    // Retryable: if that attempt is alive it saves its request id, and the next attempt resumes it.
-    throw new PipelineError(
-      'submit_outcome_unknown',
-      'another attempt of this job has already submitted it to fal; not submitting again, to never pay twice',
-      { retryable: true },
-    );
-  }
+  // Claimed by another run: wait (no attempt used) for a live one to save its request id, or fail.
+  if (!(await deps.claimSubmit(job.id, nonce))) throw await claimedElsewhere(job, deps);
   const { fal_submit_started_at: _, ...before } = job.data;
   const started = new Date(deps.now()).toISOString();
   try {

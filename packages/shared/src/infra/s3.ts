@@ -74,12 +74,15 @@ export function createS3ObjectStore(deps: {
   metrics?: S3StoreMetrics;
 }): ObjectStore {
   const { client, bucket, presignTtlSeconds, metrics } = deps;
-  const fail = (action: string, key: string | undefined, error: unknown) =>
-    new PipelineError(
+  // The HTTP status, when S3 answered: no status (unreachable) or a 5xx is an outage a job waits out.
+  const fail = (action: string, key: string | undefined, error: unknown) => {
+    const status = error instanceof Error ? httpStatusOf(error) : undefined;
+    return new PipelineError(
       'storage_error',
       `S3 ${action} of ${key === undefined ? bucket : `${bucket}/${key}`} failed: ${messageOf(error)}`,
-      { retryable: true, cause: error },
+      { retryable: true, cause: error, ...(status ? { status } : {}) },
     );
+  };
 
   return {
     bucket,

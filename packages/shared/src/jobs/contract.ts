@@ -85,6 +85,11 @@ export const dubJobDataSchema = z.object({
   /** PIN_INPUTS: the copy of the video preflight checked, in Foley's bucket; fal gets a presigned URL of it. */
   pinned_input_key: z.string().optional(),
   error: jobErrorSchema.optional(),
+  /**
+   * While the job waits out an outage or fal's back-pressure (deferred, no attempt used): why, since
+   * when (the first such wait of the job: the bound counts from it) and how many waits so far (backoff).
+   */
+  waiting: z.object({ cause: z.string(), since: z.string(), count: z.number().int() }).optional(),
   /** Unit price (micro-dollars per video) reserved against the tenant's budget at acceptance. */
   price_micros: z.number().int().nonnegative().optional(),
   /**

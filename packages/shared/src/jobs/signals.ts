@@ -5,6 +5,7 @@ import { JOB_RETENTION } from '../queues/catalog';
 import {
   ABANDON_UNRECORDED,
   type CallbackRecordOutcome,
+  CLAIM_SUBMIT,
   encodeSubmitClaim,
   parseSubmitClaim,
   RECORD_CALLBACK_REQUEST,
@@ -53,9 +54,13 @@ export interface JobSignalStore {
   /**
    * Atomically claims the job's one fal submit; false when an attempt of this job claimed it first. The
    * claim is kept unless fal surely created nothing, so a crashed attempt can never lead to a second bill.
-   * `nonce` is the one the submit's fal callback URL carries (`recordCallbackRequest`).
+   * `nonce` is the one the submit's fal callback URL carries (`recordCallbackRequest`); it also names
+   * the claiming run: the same run asking again (ioredis resends a command whose answer a Redis restart
+   * cut off, after Redis ran it) gets its own claim back instead of a refusal.
    */
   claimSubmit(jobId: string, nonce?: string): Promise<boolean>;
+  /** When the job's submit was claimed (ms since the epoch, the claimer's clock); undefined when unclaimed. */
+  submitClaimedAt(jobId: string): Promise<number | undefined>;
   releaseSubmit(jobId: string): Promise<void>;
   /**
    * fal's signed callback named the request a submit created: recorded on the job's claim when the nonce
@@ -94,13 +99,18 @@ export function createJobSignalStore(deps: {
       );
     },
     claimSubmit: async (jobId, nonce) =>
-      (await redis.set(
+      (await redis.eval(
+        CLAIM_SUBMIT,
+        1,
         keys.falSubmitClaim(jobId),
         encodeSubmitClaim({ at: String(now()), ...(nonce ? { nonce } : {}) }),
-        'EX',
         JOB_RETENTION.failedSeconds,
-        'NX',
-      )) === 'OK',
+        nonce ?? '',
+      )) === 1,
+    async submitClaimedAt(jobId) {
+      const at = Number(parseSubmitClaim(await redis.get(keys.falSubmitClaim(jobId)))?.at);
+      return Number.isFinite(at) ? at : undefined;
+    },
     releaseSubmit: async (jobId) => void (await redis.del(keys.falSubmitClaim(jobId))),
     recordCallbackRequest: async (jobId, nonce, requestId) =>
       (await redis.eval(

@@ -51,6 +51,22 @@ return 'recorded'
 `;
 
 /**
+ * KEYS[1] claim; ARGV the claim's value, TTL (s), the nonce ('' for none). 1 when the claim is this
+ * submit's: taken now, or already (the same nonce: a resent command whose first answer was lost).
+ */
+export const CLAIM_SUBMIT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+  return 1
+end
+if ARGV[3] == '' then return 0 end
+local ok, claim = pcall(cjson.decode, raw)
+if ok and type(claim) == 'table' and claim.nonce == ARGV[3] then return 1 end
+return 0
+`;
+
+/**
  * KEYS[1] claim. Gives the claim up unless a callback recorded a request on it meanwhile; returns that
  * request id (then the claim stays), or false.
  */
