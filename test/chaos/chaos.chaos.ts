@@ -56,9 +56,10 @@ const SUBMIT_503 = Math.ceil(N * 0.05);
  * 1, 2 and 3 s (6 s in all, past the 1.5 s Redis restart), and a job waits 12 s from its submit for one —
  * longer than a fal run here (1.5 s, a few more queued) plus those retries. Short, because the job waits
  * in-process (until FAL_DEADLINE) and the kills, alternating between the two workers, chase it: each
- * kill of its worker hands it to the other, the next to be killed. A 30 s wait let a job stall 4 times
- * and BullMQ abandon it (`internal_error`, maxStalledCount 3) before the bound; in 12 s the 4th run of a
- * job starts past the bound, and fails `submit_outcome_unknown` at once.
+ * kill of its worker hands it to the other, the next to be killed. With a 30 s wait two jobs most likely
+ * stalled 4 times and BullMQ abandoned them (`internal_error`, maxStalledCount 3) before the bound
+ * (RELIABILITY.md, run 16); with kills 4.5 s apart and a stall seen 3 s or more after its kill, a 4th
+ * run starts about 12 s after the submit or later, and past the bound the run fails at once.
  */
 const CALLBACK_RETRY_DELAYS_MS = [1_000, 2_000, 3_000];
 const UNKNOWN_SUBMIT_WAIT = '12s';
