@@ -7,6 +7,12 @@ import { startEmulatorProcess, startRole } from '../lib/processes';
 import { fmt, type PairResult } from '../lib/rows';
 import { quantile, spread } from '../lib/stats';
 
+const median = <K extends string>(rows: Array<Record<K, number>>, key: K) =>
+  quantile(
+    rows.map((r) => r[key]),
+    0.5,
+  );
+
 /**
  * A deterministic sequence of extra model times (ms), spread over a range, so no poll schedule lines
  * up with all of them by luck.
@@ -55,6 +61,11 @@ export async function e2ePair(ctx: BenchContext, opts: { pinInputs?: boolean } =
   const foleyDone = await watchCompletions(ctx.redisUrl, prefix);
   const bareDone = await watchCompletions(ctx.redisUrl, barePrefix);
   const bareQueue = new Queue('dubbing', { connection: { url: ctx.redisUrl }, prefix: barePrefix });
+  const foleyQueue = new Queue('dubbing', { connection: { url: ctx.redisUrl }, prefix });
+  /** Where Foley's overhead goes, per job (wall clock of each process; one machine, one clock). */
+  const phases: Array<
+    Record<'toAdded' | 'toProcessing' | 'toSubmit' | 'falDoneToFinished' | 'finishedToSeen', number>
+  > = [];
   const video = `${emulator.url}/_emulator/samples/sample.mp4`;
   await (await fetch(video)).arrayBuffer();
 
@@ -68,6 +79,7 @@ export async function e2ePair(ctx: BenchContext, opts: { pinInputs?: boolean } =
       if (!fault.ok) throw new Error(`emulator fault: HTTP ${fault.status}`);
     }
     const started = performance.now();
+    const postedAt = Date.now();
     const res = await fetch(`${api.url}/v1/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
@@ -76,20 +88,34 @@ export async function e2ePair(ctx: BenchContext, opts: { pinInputs?: boolean } =
     const { id } = (await res.json()) as { id: string };
     if (res.status !== 202) throw new Error(`e2e submit: HTTP ${res.status}`);
     const done = await foleyDone.waitForJob(id, 60_000);
+    const seenAt = Date.now();
     const configured = done - started - (baseMs + extraMs);
     // What fal itself says the run took (COMPLETED's `metrics.inference_time`): the emulator's render
     // can outlast the configured time on a loaded machine, and that is fal's time, not Foley's.
-    const inference = await inferenceMs();
-    foleyAboveFal.push(done - started - Math.max(baseMs + extraMs, inference));
+    const fal = await falRun();
+    foleyAboveFal.push(done - started - Math.max(baseMs + extraMs, fal.inferenceMs));
+    const job = await foleyQueue.getJob(id);
+    if (job?.processedOn && job.finishedOn) {
+      const falDone = fal.submittedAt + Math.max(baseMs + extraMs, fal.inferenceMs);
+      phases.push({
+        toAdded: job.timestamp - postedAt,
+        toProcessing: job.processedOn - job.timestamp,
+        toSubmit: fal.submittedAt - job.processedOn,
+        falDoneToFinished: job.finishedOn - falDone,
+        finishedToSeen: seenAt - job.finishedOn,
+      });
+    }
     return configured;
   }
 
-  /** fal's inference time of the latest request (one job runs at a time here). */
-  async function inferenceMs(): Promise<number> {
+  /** fal's inference time and submit time of the latest request (one job runs at a time here). */
+  async function falRun(): Promise<{ inferenceMs: number; submittedAt: number }> {
     const requests = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as Array<{
       request_id?: string;
+      created_at?: string;
     }>;
     const last = requests.at(-1)?.request_id;
+    const submittedAt = Date.parse(requests.at(-1)?.created_at ?? '');
     if (!last) throw new Error('e2e: the emulator logged no request');
     const res = await fetch(`${emulator.url}/queue.fal.run/fal-ai/kling-video/requests/${last}/status`, {
       headers: { authorization: 'Key bench-fal-key' },
@@ -98,7 +124,7 @@ export async function e2ePair(ctx: BenchContext, opts: { pinInputs?: boolean } =
     const seconds = body.metrics?.inference_time;
     if (typeof seconds !== 'number')
       throw new Error(`e2e: no inference_time for ${last} (HTTP ${res.status})`);
-    return seconds * 1000;
+    return { inferenceMs: seconds * 1000, submittedAt };
   }
 
   async function viaBare(extraMs: number): Promise<number> {
@@ -114,6 +140,7 @@ export async function e2ePair(ctx: BenchContext, opts: { pinInputs?: boolean } =
     await viaBare(0); // warm-up
     await viaFoley(0);
     foleyAboveFal.length = 0;
+    phases.length = 0;
     const f: number[] = [];
     const b: number[] = [];
     for (const [i, extra] of extras.entries()) {
@@ -150,6 +177,11 @@ export async function e2ePair(ctx: BenchContext, opts: { pinInputs?: boolean } =
         },
       ],
       details: [
+        `Where Foley's time goes${pinned ? '' : ' (PIN_INPUTS=false)'}, median ms per job: ` +
+          `POST → job added ${fmt(median(phases, 'toAdded'))}, added → a worker runs it ${fmt(median(phases, 'toProcessing'))} (dispatch, promote), ` +
+          `→ fal's submit ${fmt(median(phases, 'toSubmit'))} (preflight${pinned ? ', the input copy' : ''}), ` +
+          `fal done → finished ${fmt(median(phases, 'falDoneToFinished'))} (learning of it, the result, both copies to S3, recording), ` +
+          `finished → seen ${fmt(median(phases, 'finishedToSeen'))} (queue events).`,
         `Above fal's own reported time (COMPLETED's \`metrics.inference_time\` when the emulator's render outlasted the configured time): ` +
           `p50 ${fmt(quantile(foleyAboveFal, 0.5))} ms, p99 ${fmt(quantile(foleyAboveFal, 0.99))} ms.`,
         `End-to-end${pinned ? '' : ' (PIN_INPUTS=false)'}: ${count} jobs one at a time, model time ${baseMs} ms plus ${Math.min(...extras)}–${Math.max(...extras)} ms varying per job ` +
@@ -169,6 +201,7 @@ export async function e2ePair(ctx: BenchContext, opts: { pinInputs?: boolean } =
     await foleyDone.close();
     await bareDone.close();
     await bareQueue.close();
+    await foleyQueue.close();
     await Promise.all([worker.stop(), bare.stop(), api.stop()]);
     await emulator.stop();
   }

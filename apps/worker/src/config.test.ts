@@ -58,3 +58,13 @@ describe('worker config: inputs and lost submits', () => {
     );
   });
 });
+
+describe('worker config: stalls', () => {
+  it('a job survives 3 stalls by default; MAX_STALLED_COUNT changes it and names a bad value', () => {
+    expect(loadConfig(workerConfigSchema, base).MAX_STALLED_COUNT).toBe(3);
+    expect(loadConfig(workerConfigSchema, { ...base, MAX_STALLED_COUNT: '10' }).MAX_STALLED_COUNT).toBe(10);
+    expect(() => loadConfig(workerConfigSchema, { ...base, MAX_STALLED_COUNT: '0' })).toThrow(
+      /MAX_STALLED_COUNT/,
+    );
+  });
+});

@@ -96,6 +96,12 @@ export const workerConfigSchema = z
     JOB_LOCK_DURATION: duration.default(30_000),
     /** How often workers look for stalled jobs (locks that expired) and put them back. */
     STALLED_INTERVAL: duration.default(30_000),
+    /**
+     * Stalls (its worker died or lost the lock) a job survives before it fails `internal_error`
+     * "abandoned": a stall is a crashed worker, not a bad job, so it resumes its fal request; past this
+     * many it is taken for a job that crashes workers.
+     */
+    MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
     LOG_LEVEL: logLevel,
     LOG_PRETTY: bool.default(false),
   })

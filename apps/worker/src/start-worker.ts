@@ -214,8 +214,7 @@ export async function startWorker(
     workerOptions: {
       lockDuration: config.JOB_LOCK_DURATION,
       stalledInterval: config.STALLED_INTERVAL,
-      // A stall is a crashed worker, not a bad job: the job resumes its fal request; give it room.
-      maxStalledCount: 3,
+      maxStalledCount: config.MAX_STALLED_COUNT,
     },
   });
   worker.on('error', (err) => logger.warn({ err: err.message }, 'worker connection error'));
