@@ -4,7 +4,10 @@
  * -9'd and restarted), a Redis of its own (AOF everysec, restarted once), the local S3 server (down for
  * a while), the fal emulator (reuse mode, with queued 429/5xx/dropped-connection faults and
  * `drop_after_accept` submits, and the account locked for a while) and a webhook receiver answering 503
- * at first. The API runs in this process (its answers are recorded).
+ * at first. The API runs in this process (its answers are recorded). fal's callbacks are on: the workers
+ * name the API in `FAL_WEBHOOK_BASE_URL`, the emulator sends its signed callbacks there, and the API
+ * verifies them against the emulator's JWKS (FAL_BASE_URL reroutes fal's JWKS URL to the emulator), so a
+ * submit whose answer was lost after fal accepted it completes from the callback.
  *
  * Size: CHAOS_JOBS singles (default 24) + CHAOS_BATCHES batches of 4 (default 2): ~2 min;
  * `CHAOS_JOBS=200 CHAOS_BATCHES=10 pnpm test:chaos` is the full run (from 100 jobs on, the outages last
@@ -44,6 +47,22 @@ const API_KEY = 'chaos_key_0123456789';
 const SECRET = 'whsec_dGVzdC1zZWNyZXQtZm9yLWZvbGV5LWNoYW9z';
 const BUCKET = 'chaos';
 const DROP_AFTER_ACCEPT = Math.max(1, Math.round(JOBS / 25));
+const N = JOBS + BATCHES * BATCH_SIZE;
+/** Submits answered 503 naming a request (from behind fal's ingress): the request may exist, so unknown. */
+const SUBMIT_503 = Math.ceil(N * 0.05);
+/**
+ * fal retries a callback 10 times over 2 h, and Foley's UNKNOWN_SUBMIT_WAIT defaults to FAL_DEADLINE + 2 h
+ * 15 min, past those retries. Scaled down here, in the same order: the emulator retries a callback after
+ * 1, 2 and 3 s (6 s in all, past the 1.5 s Redis restart), and a job waits 12 s from its submit for one —
+ * longer than a fal run here (1.5 s, a few more queued) plus those retries. Short, because the job waits
+ * in-process (until FAL_DEADLINE) and the kills, alternating between the two workers, chase it: each
+ * kill of its worker hands it to the other, the next to be killed. With a 30 s wait two jobs most likely
+ * stalled 4 times and BullMQ abandoned them (`internal_error`, maxStalledCount 3) before the bound
+ * (RELIABILITY.md, run 16); with kills 4.5 s apart and a stall seen 3 s or more after its kill, a 4th
+ * run starts about 12 s after the submit or later, and past the bound the run fails at once.
+ */
+const CALLBACK_RETRY_DELAYS_MS = [1_000, 2_000, 3_000];
+const UNKNOWN_SUBMIT_WAIT = '12s';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logger = createLogger({ name: 'chaos', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -70,6 +89,7 @@ const run = {
   lockedMs: 0,
   settleMs: 0,
   faults: 0,
+  pendingFaults: [] as Array<Record<string, any>>,
   jobs: [] as Array<Record<string, any>>,
   batches: [] as Array<Record<string, any>>,
   submits: [] as Array<Record<string, any>>,
@@ -129,6 +149,11 @@ function env(): Record<string, string> {
   };
 }
 
+/** Only the workers: fal's callbacks to the API (its URL is known once it listens), and their bound. */
+function workerEnv(): Record<string, string> {
+  return { FAL_WEBHOOK_BASE_URL: api.url, UNKNOWN_SUBMIT_WAIT };
+}
+
 /** CHAOS_LOG_DIR keeps each worker process's log (LOG_LEVEL info) there, to read after a failed run. */
 const LOG_DIR = process.env.CHAOS_LOG_DIR;
 let started = 0;
@@ -137,7 +162,7 @@ function startWorkerProcess(slot: number) {
   const log = LOG_DIR ? openSync(join(LOG_DIR, `worker-${started++}-slot${slot}.log`), 'a') : 'ignore';
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'apps/worker/src/main.ts')], {
     cwd: root,
-    env: { ...process.env, ...env(), ...(LOG_DIR ? { LOG_LEVEL: 'info' } : {}) },
+    env: { ...process.env, ...env(), ...workerEnv(), ...(LOG_DIR ? { LOG_LEVEL: 'info' } : {}) },
     stdio: ['ignore', log, log],
   });
   if (typeof log === 'number') closeSync(log);
@@ -210,7 +235,13 @@ beforeAll(async () => {
   [redisPort, s3Port] = await Promise.all([freePort(), freePort()]);
   await startRedis();
   await startS3();
-  emulator = await startEmulator({ port: 0, delayMs: 1_500, concurrency: 8, media: 'reuse' });
+  emulator = await startEmulator({
+    port: 0,
+    delayMs: 1_500,
+    concurrency: 8,
+    media: 'reuse',
+    webhookRetryDelaysMs: CALLBACK_RETRY_DELAYS_MS,
+  });
   api = await startApi(loadConfig(apiConfigSchema, env()), logger);
   const started = Date.now();
   const verifier = new Webhook(SECRET);
@@ -252,9 +283,9 @@ beforeAll(async () => {
   }, 1_000);
 
   // fal: ~20% of calls answered with a fault (consumed in order as calls arrive).
-  const n = JOBS + BATCHES * BATCH_SIZE;
+  const n = N;
   await fault({ op: 'submit', status: 429, retry_after: 1, times: Math.ceil(n * 0.1) });
-  await fault({ op: 'submit', status: 503, times: Math.ceil(n * 0.05) });
+  await fault({ op: 'submit', status: 503, times: SUBMIT_503 });
   await fault({ op: 'status', status: 500, times: Math.ceil(n * 0.1) });
   await fault({ op: 'status', drop: true, times: Math.ceil(n * 0.05) });
   await fault({ op: 'result', status: 502, times: Math.ceil(n * 0.05) });
@@ -334,6 +365,9 @@ beforeAll(async () => {
   run.submits = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as Array<
     Record<string, any>
   >;
+  run.pendingFaults = (await (await fetch(`${emulator.url}/_emulator/faults`)).json()) as Array<
+    Record<string, any>
+  >;
   // Terminal events are delivered once the receiver is up; give the retry schedule time to get there.
   const expectedEvents = run.jobs.length + run.accepted.filter((a) => a.kind === 'batch').length;
   const until = Date.now() + 60_000;
@@ -352,7 +386,8 @@ beforeAll(async () => {
       `1 Redis restart, S3 down ${run.s3DownMs} ms, fal account locked ${run.lockedMs} ms ` +
       `(${lockRefusals().length} submits refused), ${run.faults} fal faults queued, ` +
       `all terminal ${Math.round(run.settleMs / 1000)} s after the faults, ` +
-      `statuses ${JSON.stringify(countBy(run.jobs, (j) => `${j.status}${j.error ? `:${j.error.code}` : ''}`))}`,
+      `statuses ${JSON.stringify(countBy(run.jobs, (j) => `${j.status}${j.error ? `:${j.error.code}` : ''}`))}, ` +
+      `failures by cause ${JSON.stringify(countBy(unfinished(), failureCause))}`,
   );
 }, 600_000);
 
@@ -391,6 +426,30 @@ async function acceptedSubmits(): Promise<number> {
 const lockRefusals = () =>
   run.submits.filter((s) => s.status === 'rejected' && s.reason === 'account locked');
 
+/** The job a submit at fal belongs to: its callback URL names it (`/v1/fal/webhook?job_id=…`). */
+function jobIdOf(submit: Record<string, any>): string | undefined {
+  if (typeof submit.webhook_url !== 'string') return undefined;
+  return new URL(submit.webhook_url).searchParams.get('job_id') ?? undefined;
+}
+
+const acceptedAtFal = () => run.submits.filter((s) => s.status !== 'rejected');
+const unfinished = () => run.jobs.filter((j) => j.status !== 'completed');
+const submitsOf = (jobId: string) => run.submits.filter((s) => jobIdOf(s) === jobId);
+
+/**
+ * Why a job did not complete, from fal's log. With callbacks on, a lost answer to a submit fal accepted
+ * completes from the callback; what is left is a submit fal never accepted: answered 503 naming a request
+ * (the outcome is unknown to Foley, but no request exists, so no callback comes), or a worker killed
+ * mid-submit (after its claim; fal never got the submit, or refused it, and the answer died with it).
+ */
+function failureCause(job: Record<string, any>): string {
+  if (job.error?.code !== 'submit_outcome_unknown') return String(job.error?.code ?? job.status);
+  const mine = submitsOf(job.id);
+  if (mine.some((s) => s.status !== 'rejected')) return 'fal accepted a submit';
+  if (mine.some((s) => s.reason === 'fault: HTTP 503')) return '503 naming a request';
+  return 'kill mid-submit, fal accepted none';
+}
+
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
@@ -407,15 +466,28 @@ describe(`chaos: ${JOBS} jobs and ${BATCHES} batches under worker kills, a Redis
   });
 
   it('at most one accepted fal submit per job, exactly one per completed job (duplicates = 0)', () => {
-    const accepted = run.submits.filter((s) => s.status !== 'rejected');
-    const perRequest = countBy(accepted, (s) => String(s.request_id));
-    for (const job of run.jobs.filter((j) => j.status === 'completed'))
-      expect(perRequest[job.fal_request_id], job.id).toBe(1);
-    const named = new Set(run.jobs.map((j) => j.fal_request_id).filter(Boolean));
-    // Accepted requests no job names: only those fal created while dropping the answer (drop_after_accept).
-    const unnamed = accepted.filter((s) => !named.has(s.request_id));
-    const unknownOutcome = run.jobs.filter((j) => j.error?.code === 'submit_outcome_unknown').length;
-    expect(unnamed.length).toBeLessThanOrEqual(unknownOutcome);
+    const accepted = acceptedAtFal();
+    // Every submit names its job in fal's callback URL (callbacks are on), and only jobs of this run.
+    const listed = new Set(run.jobs.map((j) => j.id));
+    expect(accepted.filter((s) => !listed.has(jobIdOf(s) ?? '')).map((s) => s.request_id)).toEqual([]);
+    const perJob = countBy(accepted, (s) => jobIdOf(s) ?? '');
+    const duplicates = Object.entries(perJob).filter(([, count]) => count > 1);
+    expect(duplicates).toEqual([]);
+    for (const job of run.jobs.filter((j) => j.status === 'completed')) {
+      expect(perJob[job.id], job.id).toBe(1);
+      expect(accepted.find((s) => jobIdOf(s) === job.id)?.request_id, job.id).toBe(job.fal_request_id);
+    }
+  });
+
+  it('every job whose submit fal accepted completes (drop_after_accept from the callback)', () => {
+    // Every drop_after_accept fault was used: that many submits fal accepted had their answer lost.
+    expect(run.pendingFaults.filter((f) => f.drop_after_accept)).toEqual([]);
+    const jobs = new Map(run.jobs.map((j) => [j.id, j]));
+    const notCompleted = acceptedAtFal()
+      .map((s) => jobs.get(jobIdOf(s) ?? ''))
+      .filter((j) => j?.status !== 'completed')
+      .map((j) => `${j?.id}:${j?.status}:${j?.error?.code}`);
+    expect(notCompleted).toEqual([]);
   });
 
   it('every output in S3 matches its recorded size and checksum (corrupt = 0)', async () => {
@@ -433,12 +505,25 @@ describe(`chaos: ${JOBS} jobs and ${BATCHES} batches under worker kills, a Redis
     }
   });
 
-  it('failures only with the expected code (submit_outcome_unknown: drop_after_accept, or a kill mid-submit)', () => {
-    const failed = run.jobs.filter((j) => j.status !== 'completed');
-    expect(failed.map((j) => j.error?.code).filter((c) => c !== 'submit_outcome_unknown')).toEqual([]);
-    // A worker killed between sending a submit and saving fal's answer cannot know either (an open
-    // problem, RELIABILITY.md): at most one such job per kill, beside the drop_after_accept submits.
-    expect(failed.length).toBeLessThanOrEqual(DROP_AFTER_ACCEPT + run.kills);
+  it('failures only submit_outcome_unknown, for submits fal never accepted: a 503 naming a request or a kill mid-submit', () => {
+    const failed = unfinished();
+    const otherCodes = failed.filter((j) => j.error?.code !== 'submit_outcome_unknown');
+    expect(otherCodes.map((j) => `${j.id} ${j.error?.code}: ${j.error?.message}`)).toEqual([]);
+    const causes = failed.map((j) => ({ id: j.id, cause: failureCause(j) }));
+    expect(causes.filter((c) => c.cause === 'fal accepted a submit')).toEqual([]);
+    // A submit answered 503 naming a request: Foley cannot know it was not created, never submits it
+    // again, and no callback comes (none exists) — each such job fails after UNKNOWN_SUBMIT_WAIT.
+    const answered503 = new Set(
+      run.submits.filter((s) => s.reason === 'fault: HTTP 503').map((s) => jobIdOf(s) ?? ''),
+    );
+    expect(answered503.size).toBe(SUBMIT_503);
+    expect(new Set(causes.filter((c) => c.cause === '503 naming a request').map((c) => c.id))).toEqual(
+      answered503,
+    );
+    // The rest: a worker killed between claiming the submit and saving fal's answer, with nothing accepted
+    // at fal (no callback can come): at most one job per kill.
+    const killed = causes.filter((c) => c.cause === 'kill mid-submit, fal accepted none');
+    expect(killed.length).toBeLessThanOrEqual(run.kills);
   });
 
   it('every terminal event delivered, validly signed, with one stable webhook-id; never both ends', () => {
