@@ -140,6 +140,9 @@ function env(): Record<string, string> {
     FAL_POLL_MAX: '500ms',
     JOB_LOCK_DURATION: '5s',
     STALLED_INTERVAL: '2s',
+    // The suite kills a worker every 4 s, alternating between the two, so a job waiting out an outage
+    // can sit on four killed workers in a row; production keeps the default of 3 (RELIABILITY.md).
+    MAX_STALLED_COUNT: '6',
     SHUTDOWN_GRACE: '2s',
     WORKER_CONCURRENCY: '8',
     WEBHOOK_SECRET: SECRET,
