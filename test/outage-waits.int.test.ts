@@ -55,14 +55,7 @@ async function submit(prompt: string) {
   return res.body.id as string;
 }
 
-async function fault(spec: Record<string, unknown>) {
-  const res = await fetch(`${stack.emulator.url}/_emulator/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(spec),
-  });
-  expect(res.status).toBe(201);
-}
+const fault = (spec: Record<string, unknown>) => stack.emulatorFault(spec);
 
 const submitsOf = async (prompt: string) =>
   (await stack.emulatorRequests()).filter(

@@ -44,12 +44,7 @@ async function runWithChangingVideo(pin: boolean, name: string) {
   files[name] = { segments: [video], contentType: 'video/mp4' };
   const worker = await stack.startWorker({ PIN_INPUTS: String(pin) });
   try {
-    const fault = await fetch(`${stack.emulator.url}/_emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ op: 'run', requeue: 3 }),
-    });
-    expect(fault.status).toBe(201);
+    await stack.emulatorFault({ op: 'run', requeue: 3 });
     const created = await stack.http('POST', '/v1/jobs', {
       video_url: `${customer.base}/${name}`,
       sound_effect_prompt: name,

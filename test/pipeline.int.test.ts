@@ -26,12 +26,7 @@ beforeEach(async () => {
 });
 
 const sample = () => `${stack.emulator.url}/_emulator/samples/sample.mp4`;
-const fault = (spec: Record<string, unknown>) =>
-  fetch(`${stack.emulator.url}/_emulator/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(spec),
-  }).then((r) => expect(r.status).toBe(201));
+const fault = (spec: Record<string, unknown>) => stack.emulatorFault(spec);
 
 async function submit(body: Record<string, unknown>) {
   const res = await stack.http('POST', '/v1/jobs', body);

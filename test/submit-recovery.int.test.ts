@@ -13,14 +13,7 @@ afterAll(async () => stack?.close());
 
 const sample = () => `${stack.emulator.url}/_emulator/samples/sample.mp4`;
 
-async function fault(spec: Record<string, unknown>) {
-  const res = await fetch(`${stack.emulator.url}/_emulator/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(spec),
-  });
-  expect(res.status).toBe(201);
-}
+const fault = (spec: Record<string, unknown>) => stack.emulatorFault(spec);
 
 async function submitJob(prompt: string) {
   const res = await stack.http('POST', '/v1/jobs', { video_url: sample(), sound_effect_prompt: prompt });

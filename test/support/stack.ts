@@ -40,6 +40,8 @@ export interface Stack {
   http(method: string, path: string, body?: unknown, opts?: HttpOptions): Promise<HttpResult>;
   waitForJob(id: string, statuses?: string[], timeoutMs?: number): Promise<Record<string, any>>;
   emulatorRequests(): Promise<Array<Record<string, any>>>;
+  /** Queues an emulator fault (`POST /_emulator/faults`); throws unless the emulator took it. */
+  emulatorFault(spec: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return (await fetch(`${emulator.url}/_emulator/requests`)).json() as Promise<
         Array<Record<string, any>>
       >;
+    },
+    async emulatorFault(spec) {
+      const res = await fetch(`${emulator.url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spec),
+      });
+      if (res.status !== 201) throw new Error(`emulator fault ${JSON.stringify(spec)}: HTTP ${res.status}`);
     },
     async close() {
       await Promise.all(workers.map((w) => w.close().catch(() => {})));
